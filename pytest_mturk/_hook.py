@@ -1,0 +1,86 @@
+"""The botocore hook, kept tiny: importing this module must not import botocore.
+
+``before-send.mturk`` handlers are called before the generic ``before-send`` ones (botocore emits
+the most specific registration first), so the fake answers before moto's catch-all stubber.
+The handler is added to ``botocore.handlers.BUILTIN_HANDLERS`` so every session created after
+that gets it; if botocore is not imported yet, an import hook adds it the moment it is.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_mturk.fake import MTurkFake
+
+EVENT = "before-send.mturk"
+UNIQUE_ID = "pytest-mturk-before-send"
+
+#: The fakes in force, innermost last. Only the last one answers.
+active: list[MTurkFake] = []
+
+
+def before_send(request: Any, **kwargs: Any) -> Any:
+    """botocore ``before-send.mturk`` handler: the active fake answers; otherwise botocore sends."""
+    if not active:
+        return None
+    return active[-1]._answer_botocore(request)
+
+
+def _add_to_builtins(handlers_module: ModuleType) -> None:
+    builtins = handlers_module.BUILTIN_HANDLERS
+    if not any(entry[1] is before_send for entry in builtins):
+        builtins.append((EVENT, before_send))
+
+
+class _BotocoreWatcher(importlib.abc.MetaPathFinder):
+    """Adds the handler to botocore's built-ins right after ``botocore.handlers`` is imported."""
+
+    def find_spec(
+        self, fullname: str, path: Any, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != "botocore.handlers":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        original = loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            original(module)
+            _add_to_builtins(module)
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+_installed = False
+
+
+def install() -> None:
+    """Make every botocore session created from now on carry the handler (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    handlers = sys.modules.get("botocore.handlers")
+    if handlers is not None:
+        _add_to_builtins(handlers)
+    else:
+        sys.meta_path.insert(0, _BotocoreWatcher())
+
+
+def patch_client(client: Any) -> Any:
+    """Route an already-built botocore/boto3 ``mturk`` client through the fake.
+
+    Clients built after ``pytest_mturk`` was imported need nothing; this is for clients built
+    earlier (for example at import time of the code under test). Returns the client.
+    """
+    client.meta.events.register(EVENT, before_send, unique_id=UNIQUE_ID)
+    return client

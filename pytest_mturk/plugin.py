@@ -1,0 +1,190 @@
+"""The pytest plugin: ``--mturk-fake``, the ``mturk`` / ``mturk_client`` fixtures and markers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from pytest_mturk.fake import MTurkFake
+
+SANDBOX_URL = "https://mturk-requester-sandbox.us-east-1.amazonaws.com"
+ENV_SWITCH = "PYTEST_MTURK_FAKE"
+_MODE = pytest.StashKey[tuple[bool, str]]()
+_ENV_PATCH = pytest.StashKey[Any]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mturk", "pytest-mturk: a fake Amazon Mechanical Turk")
+    group.addoption(
+        "--mturk-fake",
+        action="store_true",
+        dest="mturk_fake",
+        default=None,
+        help="answer every boto3/botocore mturk client in every test with a fresh fake MTurk",
+    )
+    group.addoption(
+        "--no-mturk-fake",
+        action="store_false",
+        dest="mturk_fake",
+        help="do not switch the fake on for every test (overrides ini and environment)",
+    )
+    parser.addini(
+        "mturk_fake",
+        type="bool",
+        default=False,
+        help="answer every mturk client in every test with a fresh fake MTurk",
+    )
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _mode(config: pytest.Config) -> tuple[bool, str]:
+    """Whether the fake is on for every test, and where that was decided (command line wins)."""
+    cli = config.getoption("mturk_fake")
+    if cli is not None:
+        return bool(cli), "--mturk-fake" if cli else "--no-mturk-fake"
+    env = os.environ.get(ENV_SWITCH)
+    if env is not None and env.strip():
+        return _truthy(env), f"{ENV_SWITCH}={env}"
+    ini = config.getini("mturk_fake")
+    if ini:
+        return True, "ini mturk_fake"
+    return False, "default"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "mturk(**options): options for this test's fake MTurk (seed=, balance=, strict_workers=, "
+        "...); also switches the fake on for the test",
+    )
+    mode = _mode(config)
+    config.stash[_MODE] = mode
+    if mode[0]:
+        # Clients built at import or collection time must find credentials too.
+        from pytest_mturk.fake import EnvironmentPatch
+
+        patch = EnvironmentPatch()
+        patch.apply()
+        config.stash[_ENV_PATCH] = patch
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    patch = config.stash.get(_ENV_PATCH, None)
+    if patch is not None:
+        patch.restore()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    on, source = config.stash.get(_MODE, (False, "default"))
+    if on:
+        return f"mturk: fake MTurk for every test (from {source})"
+    return f"mturk: fake only where requested (mturk fixture or marker; {source})"
+
+
+def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    # Closest marker last so that it wins (function over class over module).
+    for marker in reversed(list(request.node.iter_markers("mturk"))):
+        if marker.args:
+            raise pytest.UsageError("@pytest.mark.mturk takes keyword options only")
+        options.update(marker.kwargs)
+    return options
+
+
+def _make_fake(request: pytest.FixtureRequest) -> MTurkFake:
+    from pytest_mturk.fake import MTurkFake
+
+    patched = request.config.stash.get(_ENV_PATCH, None) is not None
+    fake = MTurkFake(**_marker_options(request))
+    return fake.start(patch_environment=not patched)
+
+
+@pytest.fixture(autouse=True)
+def _mturk_auto(request: pytest.FixtureRequest) -> Iterator[MTurkFake | None]:
+    on, _ = request.config.stash.get(_MODE, (False, "default"))
+    if not on and request.node.get_closest_marker("mturk") is None:
+        yield None
+        return
+    fake = _make_fake(request)
+    try:
+        yield fake
+    finally:
+        fake.stop()
+        _report_internal_errors(fake)
+
+
+def _report_internal_errors(fake: MTurkFake) -> None:
+    if fake._internal_errors:
+        first = fake._internal_errors[0]
+        pytest.fail(
+            f"pytest-mturk answered {len(fake._internal_errors)} call(s) with ServiceFault because "
+            f"of an internal error (a bug in pytest-mturk, please report it): {first!r}",
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def mturk(request: pytest.FixtureRequest, _mturk_auto: MTurkFake | None) -> Iterator[MTurkFake]:
+    """The fake MTurk of this test (switched on for the test if it was not already)."""
+    if _mturk_auto is not None:
+        yield _mturk_auto
+        return
+    fake = _make_fake(request)
+    try:
+        yield fake
+    finally:
+        fake.stop()
+        _report_internal_errors(fake)
+
+
+_clients: dict[tuple[str | None, str | None], Any] = {}
+
+
+@pytest.fixture
+def mturk_client(mturk: MTurkFake) -> Any:
+    """A boto3 ``mturk`` client on the sandbox endpoint (us-east-1), answered by the fake.
+
+    It resolves credentials as the code under test does, so both meet the same requester.
+    """
+    import boto3
+
+    key = (os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_PROFILE"))
+    client = _clients.get(key)
+    if client is None:
+        client = boto3.session.Session().client(
+            "mturk", region_name="us-east-1", endpoint_url=SANDBOX_URL
+        )
+        _clients[key] = client
+    return client
+
+
+@pytest.fixture
+def mturk_clock(mturk: MTurkFake) -> Any:
+    """The fake's clock: ``mturk_clock.advance(minutes=5)``, ``mturk_clock.now()``."""
+    return mturk.clock
+
+
+@pytest.fixture
+def mturk_worker(mturk: MTurkFake) -> Any:
+    """One simulated worker (US)."""
+    return mturk.workers.create()
+
+
+@pytest.fixture
+def mturk_workers(mturk: MTurkFake) -> Any:
+    """A factory of simulated workers: ``mturk_workers(3, country="GB")`` or
+    ``mturk_workers(country="IN")`` for one."""
+
+    def make(n: int | None = None, **profile: Any) -> Any:
+        if n is None:
+            return mturk.workers.create(**profile)
+        return [mturk.workers.create(**profile) for _ in range(n)]
+
+    return make

@@ -1,0 +1,153 @@
+"""The wire format: JSON 1.1 requests in, JSON responses or AWS error envelopes out.
+
+Transport-independent: the botocore hook and the HTTP server both call :func:`handle` with the
+request's headers, body and host, and send back what it returns.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from pytest_mturk.errors import (
+    MissingAuthenticationTokenException,
+    MTurkServiceError,
+    SerializationException,
+    ServiceFault,
+    UnknownOperationException,
+    UnrecognizedClientException,
+)
+
+if TYPE_CHECKING:
+    from pytest_mturk.fake import MTurkFake
+
+log = logging.getLogger("pytest_mturk")
+
+TARGET_PREFIX = "MTurkRequesterServiceV20170117."
+CONTENT_TYPE = "application/x-amz-json-1.1"
+SANDBOX_PREFIX = "mturk-requester-sandbox."
+PRODUCTION_PREFIX = "mturk-requester."
+
+# Real access key ids are 16-128 upper-case letters and digits (IAM AccessKeyId); moto's fake
+# keys are accepted too, so the two fakes work together. See docs/fidelity.md.
+_ACCESS_KEY = re.compile(r"[A-Z0-9]{16,128}")
+WELL_KNOWN_TEST_KEYS = frozenset({"FOOBARKEY", "testing"})
+
+
+def environment_of(host: str) -> tuple[str, bool]:
+    """(environment name, is sandbox) for a request's host.
+
+    Every ``mturk-requester-sandbox.<region>...`` host is the sandbox and every
+    ``mturk-requester.<region>.amazonaws.com`` host production; any other endpoint is a world of
+    its own that behaves as the sandbox.
+    """
+    host = host.lower()
+    if host.startswith(SANDBOX_PREFIX):
+        return "sandbox", True
+    if host.startswith(PRODUCTION_PREFIX) and ".amazonaws.com" in host:
+        return "production", False
+    return host, True
+
+
+def access_key_of(authorization: str | None) -> str | None:
+    """The access key id of a SigV4 ``Authorization`` header."""
+    if not authorization:
+        return None
+    start = authorization.find("Credential=")
+    if start < 0:
+        return None
+    start += 11
+    end = authorization.find("/", start)
+    return authorization[start:end] if end > start else None
+
+
+def access_key_acceptable(key: str, fake: MTurkFake) -> bool:
+    opts = fake.options
+    if key in fake.access_keys:
+        return True
+    if opts.strict_credentials:
+        return _ACCESS_KEY.fullmatch(key) is not None
+    return key in WELL_KNOWN_TEST_KEYS or _ACCESS_KEY.fullmatch(key) is not None
+
+
+def _error(exc: MTurkServiceError, now_ms: int) -> tuple[int, bytes]:
+    return exc.status, json.dumps(exc.body(now_ms)).encode()
+
+
+_ATTEMPT = re.compile(r"attempt=(\d+)")
+
+
+def header(headers: Mapping[str, Any], name: str) -> str | None:
+    """A header as text, whatever its case and whether botocore holds it as bytes."""
+    value = headers.get(name)
+    if value is None:
+        value = headers.get(name.lower())
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value
+
+
+def handle(
+    fake: MTurkFake, headers: Mapping[str, Any], body: bytes | str | None, host: str
+) -> tuple[int, bytes, str | None]:
+    """Answer one request: (HTTP status, JSON body, operation name or None). Records the call."""
+    service = fake._service
+    target = header(headers, "X-Amz-Target")
+    operation: str | None = None
+    params: Any = {}
+    key: str | None = None
+    env_name: str | None = None
+    status, payload, error = 200, b"", None
+    try:
+        if not target or not target.startswith(TARGET_PREFIX):
+            raise UnknownOperationException()
+        operation = target[len(TARGET_PREFIX) :]
+        from pytest_mturk.service import OPERATIONS
+
+        if operation not in OPERATIONS:
+            operation = None
+            raise UnknownOperationException()
+        key = access_key_of(header(headers, "Authorization"))
+        if key is None:
+            raise MissingAuthenticationTokenException()
+        if not access_key_acceptable(key, fake):
+            fake._refused_key(key)
+            raise UnrecognizedClientException()
+        env_name, is_sandbox = environment_of(host)
+        try:
+            params: Any = json.loads(body) if body else {}
+        except ValueError as exc:
+            raise SerializationException("Start of structure or map found where not expected.") from exc
+        if not isinstance(params, dict):
+            raise SerializationException("Start of structure or map found where not expected.")
+        result = fake._call(operation, env_name, is_sandbox, key, params)
+        payload = json.dumps(result).encode()
+    except MTurkServiceError as exc:
+        error = exc
+        status, payload = _error(exc, int(service.now() * 1000))
+    except Exception as exc:  # never a traceback for input a user could send
+        log.exception("pytest-mturk: internal error answering %s", operation)
+        fake._internal_errors.append(exc)
+        error = ServiceFault()
+        status, payload = _error(error, int(service.now() * 1000))
+    sdk = header(headers, "amz-sdk-request") or ""
+    m = _ATTEMPT.search(sdk)
+    from pytest_mturk.fake import CallRecord
+
+    fake._record_call(
+        CallRecord(
+            operation,
+            params if isinstance(params, dict) else {},
+            status,
+            None if error is None else error.type_name.rsplit("#", 1)[-1],
+            getattr(error, "turk_error_code", None),
+            int(m.group(1)) if m else 1,
+            service.clock.now(),
+            env_name,
+            key,
+        )
+    )
+    return status, payload, operation

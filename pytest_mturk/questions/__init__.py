@@ -1,0 +1,67 @@
+"""MTurk XML: questions (QuestionForm, ExternalQuestion, HTMLQuestion), answers, answer keys."""
+
+from pytest_mturk.questions.answer_key import (
+    AnswerKey,
+    AnswerKeyQuestion,
+    AnswerOption,
+    PercentageMapping,
+    RangeMapping,
+    ScaleMapping,
+    SummedScoreRange,
+    parse_answer_key,
+    validate_answer_key_against_test,
+)
+from pytest_mturk.questions.answers import (
+    AnswerError,
+    build_answers_xml,
+    parse_answers_xml,
+    validate_answers_xml,
+)
+from pytest_mturk.questions.generate import generate_answers
+from pytest_mturk.questions.parse import (
+    ANSWER_KEY_NS,
+    ANSWERS_NS,
+    EXTERNAL_QUESTION_NS,
+    HTML_QUESTION_NS,
+    QUESTION_FORM_NS_2005,
+    QUESTION_FORM_NS_2017,
+    FormField,
+    FormQuestion,
+    FreeTextConstraints,
+    ParsedQuestion,
+    QuestionXMLError,
+    html_form_fields,
+    parse_qualification_test,
+    parse_question,
+)
+
+__all__ = [
+    "ANSWERS_NS",
+    "ANSWER_KEY_NS",
+    "EXTERNAL_QUESTION_NS",
+    "HTML_QUESTION_NS",
+    "QUESTION_FORM_NS_2005",
+    "QUESTION_FORM_NS_2017",
+    "AnswerError",
+    "AnswerKey",
+    "AnswerKeyQuestion",
+    "AnswerOption",
+    "FormField",
+    "FormQuestion",
+    "FreeTextConstraints",
+    "ParsedQuestion",
+    "PercentageMapping",
+    "QuestionXMLError",
+    "RangeMapping",
+    "ScaleMapping",
+    "SummedScoreRange",
+    "build_answers_xml",
+    "generate_answers",
+    "html_form_fields",
+    "parse_answer_key",
+    "parse_answers_xml",
+    "parse_qualification_test",
+    "parse_question",
+    "validate_answer_key_against_test",
+    "validate_answers_xml",
+]

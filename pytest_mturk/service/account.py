@@ -1,0 +1,14 @@
+"""The account: GetAccountBalance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_mturk.service.state import Params, Service, money_text, operation
+from pytest_mturk.service.world import World
+
+
+@operation("GetAccountBalance")
+def get_account_balance(svc: Service, world: World, params: Params) -> dict[str, Any]:
+    # Sandbox: always "10000.00". Real 2017 responses omit OnHoldBalance (reference §6).
+    return {"AvailableBalance": money_text(world.available_balance())}

@@ -1,0 +1,218 @@
+"""Assignments and bonuses: reading, listing, approving, rejecting, paying bonuses."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pytest_mturk.errors import ParameterValidationError, RequestError
+from pytest_mturk.service import checks
+from pytest_mturk.service.model import (
+    ACCEPTED,
+    APPROVED,
+    DISPOSED,
+    REJECTED,
+    SUBMITTED,
+    VISIBLE_ASSIGNMENT_STATUSES,
+    Assignment,
+    BonusPayment,
+)
+from pytest_mturk.service.pagination import decode_token, page_of
+from pytest_mturk.service.render import assignment_dict, hit_dict, ts
+from pytest_mturk.service.state import (
+    Params,
+    Service,
+    assignment_does_not_exist,
+    money_text,
+    operation,
+    require_hit,
+)
+from pytest_mturk.service.world import World
+
+OVERRIDE_WINDOW = 30 * 86_400
+TOKEN_WINDOW = 86_400
+
+
+def invalid_assignment_state(allowed: str, stamp: str = "ms") -> RequestError:
+    # Real: "This operation can be called with a status of: Submitted (1625139618656)"
+    # (Dallinger#1398) and "...status of: null (1596835865828 s)" (ParlAI#2957).
+    return RequestError(
+        f"This operation can be called with a status of: {allowed}",
+        "AWS.MechanicalTurk.InvalidAssignmentState",
+        stamp="ms s" if stamp == "ms s" else "ms",
+    )
+
+
+def find_assignment(svc: Service, world: World, assignment_id: str) -> Assignment:
+    """An assignment of one of the caller's HITs that a worker has not returned or abandoned."""
+    a = svc.assignments_by_id.get(assignment_id)
+    if a is None or a.hit.world is not world or a.status not in (ACCEPTED, *VISIBLE_ASSIGNMENT_STATUSES):
+        raise_does_not_exist(assignment_id)
+    assert a is not None
+    return a
+
+
+def raise_does_not_exist(assignment_id: str) -> None:
+    from pytest_mturk.service.state import assignment_does_not_exist
+
+    raise assignment_does_not_exist(assignment_id)
+
+
+@operation("GetAssignment")
+def get_assignment(svc: Service, world: World, params: Params) -> dict[str, Any]:
+    a = find_assignment(svc, world, params["AssignmentId"])
+    if a.status == ACCEPTED:
+        # Work in progress is not readable yet; ParlAI matches this exact text.
+        raise invalid_assignment_state("Reviewable,Approved,Rejected")
+    return {"Assignment": assignment_dict(a), "HIT": hit_dict(a.hit)}
+
+
+@operation("ListAssignmentsForHIT")
+def list_assignments_for_hit(svc: Service, world: World, params: Params) -> dict[str, Any]:
+    hit = require_hit(svc, world, params["HITId"])
+    wanted = set(params.get("AssignmentStatuses") or VISIBLE_ASSIGNMENT_STATUSES)
+    scope = f"ListAssignmentsForHIT/{hit.id}"
+    after = decode_token(scope, params.get("NextToken"))
+    visible = hit.assignments  # submitted or later, in submit order; the index is the key
+    items = (
+        (i, a) for i in range(after + 1, len(visible)) if (a := visible[i]).status in wanted
+    )
+    return page_of(items, params, scope, svc.next_seq(), assignment_dict, "Assignments")
+
+
+@operation("ApproveAssignment")
+def approve_assignment(svc: Service, world: World, params: Params) -> dict[str, Any]:
+    now = svc.now()
+    checks.max_length(params, "RequesterFeedback", 1024)
+    a = find_assignment(svc, world, params["AssignmentId"])
+    if a.status == ACCEPTED:
+        raise invalid_assignment_state("null", "ms s")
+    if a.status == REJECTED and params.get("OverrideRejection"):
+        # Overriding works within 30 days of submission and only while the HIT exists (MD).
+        assert a.submit_time is not None
+        if a.hit.status == DISPOSED:
+            raise RequestError(
+                f"The assignment {a.id} cannot be approved because its HIT has been deleted.",
+                "AWS.MechanicalTurk.InvalidAssignmentState",
+            )
+        if now - a.submit_time > OVERRIDE_WINDOW:
+            raise RequestError(
+                f"The assignment {a.id} cannot be approved because it was submitted more than "
+                "30 days ago.",
+                "AWS.MechanicalTurk.InvalidAssignmentState",
+            )
+        svc.check_funds(world, svc.slot_cost(a.hit))
+    elif a.status != SUBMITTED:
+        raise invalid_assignment_state(SUBMITTED)
+    svc.approve(a, now, params.get("RequesterFeedback"))
+    return {}
+
+
+@operation("RejectAssignment")
+def reject_assignment(svc: Service, world: World, params: Params) -> dict[str, Any]:
+    checks.max_length(params, "RequesterFeedback", 1024)
+    a = find_assignment(svc, world, params["AssignmentId"])
+    if a.status == ACCEPTED:
+        raise invalid_assignment_state("null", "ms s")
+    if a.status != SUBMITTED:
+        raise invalid_assignment_state(SUBMITTED)
+    svc.reject(a, svc.now(), params["RequesterFeedback"])
+    return {}
+
+
+# ----------------------------------------------------------------------------- bonuses
+
+
+def bonus_dict(b: BonusPayment) -> dict[str, Any]:
+    return {
+        "WorkerId": b.worker_id,
+        "BonusAmount": b.amount_text,
+        "AssignmentId": b.assignment_id,
+        "Reason": b.reason,
+        "GrantTime": ts(b.grant_time),
+    }
+
+
+@operation("SendBonus")
+def send_bonus(svc: Service, world: World, params: Params) -> dict[str, Any]:
+    now = svc.now()
+    amount = checks.money(params, "BonusAmount")
+    worker_id = params["WorkerId"]
+    svc.ensure_worker(worker_id)
+    a = svc.assignments_by_id.get(params["AssignmentId"])
+    if a is None or a.hit.world is not world or a.status not in (APPROVED, REJECTED, SUBMITTED):
+        # Work still in flight is reported as not existing (Mephisto#1081).
+        raise assignment_does_not_exist(params["AssignmentId"])
+    if a.worker_id != worker_id:
+        # [unconfirmed] wording; the rule is confirmed (boto3#2355).
+        raise ParameterValidationError(
+            f'The value "{worker_id}" is not valid for the parameter WorkerId. '
+            f"Assignment {a.id} was not done by this worker.",
+            "WorkerId",
+            "AWS.MechanicalTurk.InvalidParameterValue",
+        )
+    if a.status == SUBMITTED:
+        # Legacy GrantBonus rule: the work must be approved or rejected first (LEG-SDK).
+        raise invalid_assignment_state("Approved,Rejected")
+    token = params.get("UniqueRequestToken")
+    if token is not None:
+        seen = world.bonus_tokens.get(token)
+        if seen is not None and now - seen < TOKEN_WINDOW:
+            raise RequestError(
+                f'The idempotency token "{token}" has already been processed.',
+                "AWS.MechanicalTurk.InvalidParameterValue",
+            )
+    fee = svc.bonus_fee(amount)
+    svc.check_funds(world, amount + fee)
+    if token is not None:
+        world.bonus_tokens[token] = now
+    bonus = BonusPayment(
+        worker_id=worker_id,
+        amount=amount,
+        amount_text=money_text(amount),
+        assignment_id=a.id,
+        hit_id=a.hit.id,
+        reason=params["Reason"],
+        grant_time=now,
+        seq=svc.next_seq(),
+    )
+    world.bonuses.append(bonus)
+    if not world.is_sandbox:
+        world.paid_bonuses += amount
+        world.paid_fees += fee
+    svc.ledgers.record_payment(
+        "bonus", worker_id, a.id, a.hit.id, amount, fee, now, params["Reason"], world.env.name
+    )
+    return {}
+
+
+@operation("ListBonusPayments")
+def list_bonus_payments(svc: Service, world: World, params: Params) -> dict[str, Any]:
+    hit_id = params.get("HITId")
+    assignment_id = params.get("AssignmentId")
+    if (hit_id is None) == (assignment_id is None):
+        # The rule is confirmed (MD); the wording is [unconfirmed].
+        raise ParameterValidationError(
+            "Either the HITId or the AssignmentId parameter must be specified, but not both.",
+            "HITId",
+            "AWS.MechanicalTurk.InvalidParameterValue",
+        )
+    if hit_id is not None:
+        require_hit(svc, world, hit_id)
+        scope = f"ListBonusPayments/H/{hit_id}"
+
+        def match(b: BonusPayment) -> bool:
+            return b.hit_id == hit_id
+    else:
+        scope = f"ListBonusPayments/A/{assignment_id}"
+
+        def match(b: BonusPayment) -> bool:
+            return b.assignment_id == assignment_id
+
+    after = decode_token(scope, params.get("NextToken"))
+    items = ((b.seq, b) for b in world.bonuses if b.seq > after and match(b))
+    return page_of(items, params, scope, svc.next_seq(), bonus_dict, "BonusPayments")
+
+
+def _unused(x: Decimal) -> None:  # pragma: no cover
+    return None

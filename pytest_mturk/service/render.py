@@ -1,0 +1,75 @@
+"""Records -> the response shapes of the real API (recorded sandbox captures, key for key)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_mturk.service.model import HIT, Assignment
+
+
+def ts(value: float) -> int | float:
+    """Epoch seconds as the service writes them: a whole number when the time is whole."""
+    whole = int(value)
+    return whole if whole == value else value
+
+
+def hit_dict(hit: HIT) -> dict[str, Any]:
+    """A HIT as CreateHIT / GetHIT / ListHITs return it.
+
+    The 2019 sandbox capture has exactly these keys; Keywords and RequesterAnnotation are absent
+    when they were not given (reference §1.2 and the addendum).
+    """
+    ht = hit.hit_type
+    d: dict[str, Any] = {
+        "HITId": hit.id,
+        "HITTypeId": ht.id,
+        "HITGroupId": ht.group_id,
+        "CreationTime": ts(hit.creation_time),
+        "Title": ht.title,
+        "Description": ht.description,
+    }
+    if hit.question is not None:
+        d["Question"] = hit.question
+    if hit.layout_id is not None:
+        d["HITLayoutId"] = hit.layout_id
+    if ht.keywords is not None:
+        d["Keywords"] = ht.keywords
+    d["HITStatus"] = hit.status
+    d["MaxAssignments"] = hit.max_assignments
+    d["Reward"] = ht.reward_text
+    d["AutoApprovalDelayInSeconds"] = ht.auto_approval_delay
+    d["Expiration"] = ts(hit.expiration)
+    d["AssignmentDurationInSeconds"] = ht.assignment_duration
+    if hit.annotation is not None:
+        d["RequesterAnnotation"] = hit.annotation
+    d["QualificationRequirements"] = ht.requirements
+    d["HITReviewStatus"] = hit.review_status
+    d["NumberOfAssignmentsPending"] = hit.pending
+    d["NumberOfAssignmentsAvailable"] = hit.available
+    d["NumberOfAssignmentsCompleted"] = hit.completed
+    return d
+
+
+def assignment_dict(a: Assignment) -> dict[str, Any]:
+    """An Assignment as GetAssignment / ListAssignmentsForHIT return it (reference §2)."""
+    d: dict[str, Any] = {
+        "AssignmentId": a.id,
+        "WorkerId": a.worker_id,
+        "HITId": a.hit.id,
+        "AssignmentStatus": a.status,
+    }
+    if a.auto_approval_time is not None:
+        d["AutoApprovalTime"] = ts(a.auto_approval_time)
+    d["AcceptTime"] = ts(a.accept_time)
+    if a.submit_time is not None:
+        d["SubmitTime"] = ts(a.submit_time)
+    if a.approval_time is not None:
+        d["ApprovalTime"] = ts(a.approval_time)
+    if a.rejection_time is not None:
+        d["RejectionTime"] = ts(a.rejection_time)
+    d["Deadline"] = ts(a.deadline)
+    if a.answer is not None:
+        d["Answer"] = a.answer
+    if a.feedback is not None:
+        d["RequesterFeedback"] = a.feedback
+    return d

@@ -1,0 +1,183 @@
+"""Simulated workers: Faker-made people who accept, submit, return and abandon work."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from pytest_mturk.errors import WorkerActionError
+from pytest_mturk.service import worker_actions
+from pytest_mturk.service.model import WorkerProfile
+
+if TYPE_CHECKING:
+    from pytest_mturk.fake import MTurkFake
+
+__all__ = ["Worker", "Workers"]
+
+WORKER_ID = re.compile(r"A[A-Z0-9]{12,13}")
+
+# Faker locale for a worker's country (default en_US).
+_LOCALES = {
+    "US": "en_US", "GB": "en_GB", "CA": "en_CA", "AU": "en_AU", "NZ": "en_NZ", "IE": "en_IE",
+    "IN": "en_IN", "PH": "en_PH", "DE": "de_DE", "FR": "fr_FR", "ES": "es_ES", "IT": "it_IT",
+    "BR": "pt_BR", "PT": "pt_PT", "MX": "es_MX", "NL": "nl_NL", "JP": "ja_JP", "PL": "pl_PL",
+}
+
+
+@lru_cache(maxsize=32)
+def _faker(locale: str) -> Any:
+    from faker import Faker
+
+    return Faker(locale)
+
+
+class Worker:
+    """A simulated MTurk worker in one fake.
+
+    ``accept`` returns the new assignment id; ``submit`` turns answers (a mapping of
+    QuestionIdentifier to a string or a list of strings, or ready QuestionFormAnswers XML) into the
+    assignment's Answer; ``return_assignment`` gives the slot back. Abandonment happens when the
+    fake clock passes the assignment's deadline. Refusals raise
+    :class:`pytest_mturk.WorkerActionError` saying why.
+    """
+
+    __slots__ = ("_fake", "profile")
+
+    def __init__(self, fake: MTurkFake, profile: WorkerProfile) -> None:
+        self._fake = fake
+        self.profile = profile
+
+    @property
+    def worker_id(self) -> str:
+        return self.profile.worker_id
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    @property
+    def email(self) -> str:
+        return self.profile.email
+
+    @property
+    def country(self) -> str:
+        return self.profile.country
+
+    @property
+    def subdivision(self) -> str | None:
+        return self.profile.subdivision
+
+    def accept(self, hit_id: str) -> str:
+        """Accept one assignment of the HIT; returns its AssignmentId."""
+        return worker_actions.accept(self._fake._service, self.worker_id, hit_id).id
+
+    def submit(
+        self,
+        assignment_id: str,
+        answers: Mapping[str, str | Sequence[str] | bytes] | str | None = None,
+    ) -> None:
+        """Submit the assignment with these answers (generated from the question if None).
+
+        ``bytes`` values answer FileUploadAnswer questions.
+        """
+        worker_actions.submit(self._fake._service, self.worker_id, assignment_id, answers)
+
+    def return_assignment(self, assignment_id: str) -> None:
+        """Give the assignment back (the slot returns to the HIT while the HIT is live)."""
+        worker_actions.return_assignment(self._fake._service, self.worker_id, assignment_id)
+
+    def do(
+        self, hit_id: str, answers: Mapping[str, str | Sequence[str] | bytes] | str | None = None
+    ) -> str:
+        """Accept and submit in one step; returns the AssignmentId."""
+        assignment_id = self.accept(hit_id)
+        self.submit(assignment_id, answers)
+        return assignment_id
+
+    def __repr__(self) -> str:
+        return f"<Worker {self.worker_id} {self.name!r} {self.country}>"
+
+
+class Workers:
+    """``fake.workers``: make and find simulated workers."""
+
+    def __init__(self, fake: MTurkFake) -> None:
+        self._fake = fake
+        self._profiles: dict[str, WorkerProfile] = {}
+
+    def create(
+        self,
+        worker_id: str | None = None,
+        *,
+        country: str = "US",
+        subdivision: str | None = None,
+        locale: str | None = None,
+        name: str | None = None,
+        email: str | None = None,
+        adult: bool = True,
+        masters: bool = False,
+        approved: int = 0,
+        rejected: int = 0,
+        submitted: int | None = None,
+    ) -> Worker:
+        """A new worker with a realistic id and a Faker-made profile (repeatable under the seed).
+
+        ``approved`` / ``rejected`` / ``submitted`` are work done before the test began; they feed
+        the system qualifications (NumberHITsApproved, PercentAssignmentsApproved).
+        """
+        svc = self._fake._service
+        with svc.lock:
+            if worker_id is None:
+                worker_id = svc.new_worker_id()
+            elif not WORKER_ID.fullmatch(worker_id):
+                raise ValueError(
+                    f"{worker_id!r} is not shaped like an MTurk worker id (A + 12-13 upper-case "
+                    "letters and digits)"
+                )
+            if worker_id in self._profiles:
+                raise ValueError(f"worker {worker_id} already exists")
+            country = country.upper()
+            locale = locale or _LOCALES.get(country, "en_US")
+            faker = _faker(locale)
+            faker.seed_instance(svc.rng.getrandbits(64))
+            person = name or faker.name()
+            profile = WorkerProfile(
+                worker_id=worker_id,
+                name=person,
+                email=email or faker.email(),
+                locale=locale,
+                country=country,
+                subdivision=subdivision,
+                adult=adult,
+                prior_submitted=approved + rejected if submitted is None else submitted,
+                prior_approved=approved,
+                prior_rejected=rejected,
+                masters=masters,
+            )
+            self._profiles[worker_id] = profile
+            svc.known_workers.add(worker_id)
+            svc.profiles[worker_id] = profile
+            return Worker(self._fake, profile)
+
+    def get(self, worker_id: str) -> Worker:
+        """The worker with this id; any well-formed id the fake has met is a worker it knows."""
+        profile = self._profiles.get(worker_id)
+        if profile is None:
+            if worker_id not in self._fake._service.known_workers:
+                raise KeyError(worker_id)
+            return self.create(worker_id)
+        return Worker(self._fake, profile)
+
+    def __iter__(self) -> Iterator[Worker]:
+        return (Worker(self._fake, p) for p in list(self._profiles.values()))
+
+    def __len__(self) -> int:
+        return len(self._profiles)
+
+    def __contains__(self, worker_id: object) -> bool:
+        return worker_id in self._profiles
+
+
+__all__ += ["WorkerActionError"]
