@@ -162,6 +162,9 @@ class MTurkFake:
         reset_boto3_default_session()
         _hook.active.append(self)
         self._started = True
+        from pytest_mturk import external
+
+        external.start(self)
         return self
 
     def stop(self) -> None:
@@ -169,6 +172,9 @@ class MTurkFake:
         if not self._started:
             return
         self._started = False
+        from pytest_mturk import external
+
+        external.stop(self)
         if self in _hook.active:
             _hook.active.remove(self)
         if self._env_patch is not None:
@@ -311,6 +317,27 @@ class MTurkFake:
                 f"expected bonuses{which} of ${expected} paid to {worker_id}, but ${got} were "
                 "paid\n" + self.ledgers.describe_payments()
             )
+
+    def assert_notified(
+        self,
+        event_type: str,
+        *,
+        hit_id: str | None = None,
+        destination: str | None = None,
+        count: int | None = None,
+    ) -> None:
+        """A notification with an event of ``event_type`` was delivered (``count`` times, for
+        ``hit_id`` / to ``destination`` if given); a failure lists what was sent."""
+        __tracebackhide__ = True
+        self.ledgers.assert_notified(event_type, hit_id=hit_id, destination=destination, count=count)
+
+    def assert_emailed(
+        self, worker_id: str, *, subject: str | None = None, contains: str | None = None
+    ) -> None:
+        """An e-mail went to ``worker_id`` (with this subject / containing this text, if given);
+        a failure lists what was sent."""
+        __tracebackhide__ = True
+        self.ledgers.assert_emailed(worker_id, subject=subject, contains=contains)
 
     # ------------------------------------------------------------------ call records
 

@@ -96,6 +96,67 @@ class Worker:
         self.submit(assignment_id, answers)
         return assignment_id
 
+    # -- qualifications (pytest_mturk.service.qualifications) -------------------------------
+
+    def request_qualification(
+        self,
+        qualification_type_id: str,
+        answers: Mapping[str, str | Sequence[str]] | str | None = None,
+    ) -> str | None:
+        """Request a qualification (taking its test with ``answers`` if it has one).
+
+        Returns the QualificationRequestId when the request waits for the requester, or None
+        when it was granted at once (AutoGranted, or a test scored with its AnswerKey).
+        """
+        from pytest_mturk.service import qualifications
+
+        return qualifications.worker_request(
+            self._fake._service, self.worker_id, qualification_type_id, answers
+        )
+
+    def can_discover(self, hit_id: str) -> bool:
+        """Whether the HIT shows up for this worker in search results."""
+        from pytest_mturk.service import qualifications
+
+        return qualifications.worker_can(self._fake._service, self.worker_id, hit_id, "discover")
+
+    def can_preview(self, hit_id: str) -> bool:
+        """Whether this worker may preview the HIT."""
+        from pytest_mturk.service import qualifications
+
+        return qualifications.worker_can(self._fake._service, self.worker_id, hit_id, "preview")
+
+    def can_accept(self, hit_id: str) -> bool:
+        """Whether this worker may accept the HIT now."""
+        from pytest_mturk.service import qualifications
+
+        return qualifications.worker_can(self._fake._service, self.worker_id, hit_id, "accept")
+
+    def search_hits(self, query: str | None = None) -> list[str]:
+        """Ids of the live, assignable HITs this worker can discover (optionally matching
+        ``query`` in title, description or keywords), newest first."""
+        from pytest_mturk.service import qualifications
+
+        return qualifications.worker_search(self._fake._service, self.worker_id, query)
+
+    def qualification_value(self, qualification_type_id: str) -> int | None:
+        """This worker's value for a qualification type (system types included), or None."""
+        from pytest_mturk.service import qualifications
+
+        return qualifications.worker_value(
+            self._fake._service, self.worker_id, qualification_type_id
+        )
+
+    # -- the worker's browser (pytest_mturk.external) ----------------------------------------
+
+    def open(self, hit_id: str, assignment_id: str | None = None) -> str:
+        """The URL the worker's browser loads for the HIT: the ExternalURL (or the fake's own
+        HTMLQuestion URL) with assignmentId, hitId, workerId and turkSubmitTo appended.
+        ``assignmentId`` is ASSIGNMENT_ID_NOT_AVAILABLE while the worker only previews."""
+        from pytest_mturk import external
+
+        return external.open_url(self._fake, self.worker_id, hit_id, assignment_id)
+
     def __repr__(self) -> str:
         return f"<Worker {self.worker_id} {self.name!r} {self.country}>"
 

@@ -9,6 +9,8 @@ from pytest_mturk.service import (  # noqa: F401  (imported for their @operation
     account,
     assignments,
     hits,
+    notifications,
+    qualifications,
     workers_ops,
 )
 from pytest_mturk.service.state import OPERATIONS, Service

@@ -105,6 +105,8 @@ class Service:
         self._seq = itertools.count(1)
         self.layouts: dict[str, str] = {}
         self.on_hit_created: list[Callable[[HIT], None]] = []
+        #: Called with every notification delivered (after it is recorded): real transports.
+        self.on_notification: list[Callable[[Notification], None]] = []
 
     # ----------------------------------------------------------------- questions
 
@@ -452,7 +454,10 @@ class Service:
             "CustomerId": world.customer_id,
             "EventDocVersion": version,
         }
-        return self.ledgers.record_notification(transport, destination, message, at)
+        note = self.ledgers.record_notification(transport, destination, message, at)
+        for deliver in self.on_notification:
+            deliver(note)
+        return note
 
 
 def xml_parse_error(details: str) -> ParameterValidationError:
