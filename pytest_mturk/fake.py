@@ -15,11 +15,14 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from pytest_mturk import _hook
+
+if TYPE_CHECKING:
+    from pytest_mturk.autopilot import Autopilot
 from pytest_mturk.clock import Clock
 from pytest_mturk.ledgers import Email, Ledgers, Notification, Payment
 from pytest_mturk.service.options import FakeOptions
@@ -148,6 +151,9 @@ class MTurkFake:
         self.calls: list[CallRecord] = []
         self._internal_errors: list[BaseException] = []
         self._refused_keys: set[str] = set()
+        pilot = self.options.autopilot
+        if pilot:
+            self.autopilot(**pilot) if isinstance(pilot, dict) else self.autopilot(workers=pilot)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -254,6 +260,23 @@ class MTurkFake:
         with svc.lock:
             svc.process_due(svc.now())
 
+    def autopilot(
+        self,
+        workers: int = 3,
+        answers: Any = None,
+        delay: float | timedelta = 0,
+        **worker_profile: Any,
+    ) -> Autopilot:
+        """Simulated workers who do every open assignment of new and existing HITs.
+
+        ``answers``: None (answer from the question), a mapping, or ``(hit, worker) -> answers``;
+        ``delay``: fake seconds (or a timedelta) between a HIT appearing and its work being
+        submitted. Returns the :class:`~pytest_mturk.autopilot.Autopilot` (``.stop()`` ends it).
+        """
+        from pytest_mturk.autopilot import Autopilot
+
+        return Autopilot(self, workers, answers, delay, **worker_profile)
+
     # ------------------------------------------------------------------ layouts
 
     def register_hit_layout(self, layout_id: str, question_xml: str) -> None:
@@ -265,22 +288,26 @@ class MTurkFake:
 
     @property
     def payments(self) -> list[Payment]:
-        """Every reward and bonus paid, in order."""
+        """Every reward and bonus paid, in order (what fell due is applied first)."""
+        self.process_due()
         return self.ledgers.payments
 
     @property
     def notifications(self) -> list[Notification]:
-        """Every notification message delivered, in order."""
+        """Every notification message delivered, in order (what fell due is applied first)."""
+        self.process_due()
         return self.ledgers.notifications
 
     @property
     def emails(self) -> list[Email]:
-        """Every e-mail sent to a worker, in order."""
+        """Every e-mail sent to a worker, in order (what fell due is applied first)."""
+        self.process_due()
         return self.ledgers.emails
 
     def assert_paid(self, worker_id: str, amount: Decimal | str | float) -> None:
         """The rewards paid to ``worker_id`` total exactly ``amount``."""
         __tracebackhide__ = True
+        self.process_due()
         expected = Decimal(str(amount))
         got = sum((p.amount for p in self.ledgers.payments_to(worker_id, "reward")), Decimal("0"))
         if got != expected:
@@ -292,6 +319,7 @@ class MTurkFake:
     def assert_not_paid(self, worker_id: str) -> None:
         """No reward and no bonus was paid to ``worker_id``."""
         __tracebackhide__ = True
+        self.process_due()
         paid = list(self.ledgers.payments_to(worker_id))
         if paid:
             raise AssertionError(
@@ -304,6 +332,7 @@ class MTurkFake:
     ) -> None:
         """Bonuses paid to ``worker_id`` (with ``reason``, if given) total exactly ``amount``."""
         __tracebackhide__ = True
+        self.process_due()
         expected = Decimal(str(amount))
         bonuses = [
             p
@@ -329,6 +358,7 @@ class MTurkFake:
         """A notification with an event of ``event_type`` was delivered (``count`` times, for
         ``hit_id`` / to ``destination`` if given); a failure lists what was sent."""
         __tracebackhide__ = True
+        self.process_due()
         self.ledgers.assert_notified(event_type, hit_id=hit_id, destination=destination, count=count)
 
     def assert_emailed(
@@ -337,6 +367,7 @@ class MTurkFake:
         """An e-mail went to ``worker_id`` (with this subject / containing this text, if given);
         a failure lists what was sent."""
         __tracebackhide__ = True
+        self.process_due()
         self.ledgers.assert_emailed(worker_id, subject=subject, contains=contains)
 
     # ------------------------------------------------------------------ call records

@@ -32,6 +32,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="mturk_fake",
         help="do not switch the fake on for every test (overrides ini and environment)",
     )
+    group.addoption(
+        "--mturk-autopilot",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with the fake on, N simulated workers do every open assignment of every HIT",
+    )
     parser.addini(
         "mturk_fake",
         type="bool",
@@ -102,7 +109,11 @@ def _make_fake(request: pytest.FixtureRequest) -> MTurkFake:
     from pytest_mturk.fake import MTurkFake
 
     patched = request.config.stash.get(_ENV_PATCH, None) is not None
-    fake = MTurkFake(**_marker_options(request))
+    options = _marker_options(request)
+    pilot = request.config.getoption("mturk_autopilot")
+    if pilot and "autopilot" not in options:
+        options["autopilot"] = pilot
+    fake = MTurkFake(**options)
     return fake.start(patch_environment=not patched)
 
 

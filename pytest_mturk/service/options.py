@@ -21,6 +21,8 @@ class FakeOptions:
       a HIT expires (what Mephisto relies on); ``False`` zeroes them (the developer guide's
       reading). See docs/fidelity.md.
     * ``strict_credentials``: accept only access key ids shaped like IAM's (``^[A-Z0-9]{16,128}$``).
+    * ``autopilot``: a number of simulated workers (or ``fake.autopilot`` keyword arguments) who
+      do every open assignment.
     """
 
     seed: int | None = None
@@ -28,6 +30,7 @@ class FakeOptions:
     strict_workers: bool = False
     keep_available_after_expiry: bool = True
     strict_credentials: bool = False
+    autopilot: int | dict[str, Any] | None = None
 
     @classmethod
     def from_kwargs(cls, **kwargs: Any) -> FakeOptions:

@@ -46,7 +46,7 @@ OPERATIONS: dict[str, Handler] = {}
 
 CENT = Decimal("0.01")
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_EXPIRE, _ABANDON, _AUTO_APPROVE = 0, 1, 2
+_EXPIRE, _ABANDON, _AUTO_APPROVE, _CALLBACK = 0, 1, 2, 3
 
 INSUFFICIENT_FUNDS = (
     "This Requester has insufficient funds in their account to complete this transaction. "
@@ -227,6 +227,12 @@ class Service:
                 a = obj
                 if a.status == SUBMITTED and a.auto_approval_time == when:
                     self.approve(a, when, feedback=None, auto=True)
+            else:
+                obj(when)
+
+    def schedule_callback(self, when: float, callback: Callable[[float], None]) -> None:
+        """Run ``callback(when)`` once the fake time reaches ``when`` (in time order)."""
+        self.schedule(when, _CALLBACK, callback)
 
     def schedule_expiry(self, hit: HIT) -> None:
         self.schedule(hit.expiration, _EXPIRE, hit)

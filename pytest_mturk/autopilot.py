@@ -1,0 +1,103 @@
+"""Autopilot: simulated workers who take every open assignment and submit answers.
+
+So a suite under ``--mturk-fake`` whose code creates HITs and then waits for results gets
+results: answers come from the question itself (valid selections and constrained free text for a
+QuestionForm; the form's own fields for an HTMLQuestion), from a mapping, or from a callable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Union
+
+from pytest_mturk.service.model import ASSIGNABLE, HIT
+from pytest_mturk.service.worker_actions import access_refusal, answer_xml
+
+if TYPE_CHECKING:
+    from pytest_mturk.fake import MTurkFake
+    from pytest_mturk.workers import Worker
+
+AnswerValue = Union[str, Sequence[str]]
+AnswerSource = Union[
+    Mapping[str, AnswerValue],
+    Callable[[dict[str, Any], "Worker"], "Mapping[str, AnswerValue] | str"],
+    None,
+]
+
+__all__ = ["Autopilot"]
+
+
+class Autopilot:
+    """Simulated workers doing every open assignment of every live HIT of the fake.
+
+    Made by ``fake.autopilot(workers=3, answers=None, delay=0)``. ``delay`` (seconds or a
+    timedelta of fake time) is how long after a HIT appears its work is submitted. ``answers``: a
+    mapping used for every HIT, a callable ``(hit, worker) -> mapping or XML`` (``hit`` as GetHIT
+    returns it), or None to answer from the question (Faker text for ExternalQuestion HITs).
+    ``stop()`` ends it.
+    """
+
+    def __init__(
+        self,
+        fake: MTurkFake,
+        workers: int = 3,
+        answers: AnswerSource = None,
+        delay: float | timedelta = 0,
+        **worker_profile: Any,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("autopilot needs at least one worker")
+        self._fake = fake
+        self.answers = answers
+        self.delay = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+        self.workers = [fake.workers.create(**worker_profile) for _ in range(workers)]
+        self.active = True
+        svc = fake._service
+        svc.on_hit_created.append(self._on_created)
+        with svc.lock:
+            for hit in list(svc.hits_by_id.values()):
+                if hit.status == ASSIGNABLE and not hit.expired:
+                    self._on_created(hit)
+
+    def stop(self) -> None:
+        """No more work from these workers (work already scheduled is dropped)."""
+        self.active = False
+        svc = self._fake._service
+        if self._on_created in svc.on_hit_created:
+            svc.on_hit_created.remove(self._on_created)
+
+    def _on_created(self, hit: HIT) -> None:
+        svc = self._fake._service
+        if self.delay <= 0:
+            self._work(hit, svc.now())
+        else:
+            svc.schedule_callback(svc.now() + self.delay, lambda at: self._work(hit, at))
+
+    def _work(self, hit: HIT, at: float) -> None:
+        if not self.active:
+            return
+        from pytest_mturk.service.render import hit_dict
+
+        svc = self._fake._service
+        for worker in self.workers:
+            if hit.status != ASSIGNABLE or hit.expired or hit.available == 0:
+                return
+            wid = worker.worker_id
+            if wid in hit.by_worker or access_refusal(svc, hit, wid, "accept") is not None:
+                continue
+            a = svc.accept(hit, wid, at)
+            answers: Any = self.answers
+            if callable(answers):
+                answers = answers(hit_dict(hit), worker)
+            elif answers is None and hit.parsed is not None and hit.parsed.kind == "ExternalQuestion":
+                answers = {"answer": self._text()}
+            xml = answer_xml(hit, answers, svc.rng, {})
+            svc.submit(a, xml, at)
+
+    def _text(self) -> str:
+        from pytest_mturk.workers import _faker
+
+        faker = _faker("en_US")
+        faker.seed_instance(self._fake._service.rng.getrandbits(64))
+        return str(faker.sentence())
