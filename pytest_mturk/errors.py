@@ -25,6 +25,7 @@ __all__ = [
     "UnknownOperationException",
     "MissingAuthenticationTokenException",
     "SerializationException",
+    "NotSupportedByFake",
     "WorkerActionError",
 ]
 
@@ -196,6 +197,19 @@ class SerializationException(_CoralError):
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message)
+
+
+class NotSupportedByFake(MTurkServiceError):
+    """An operation of the real API that this version of pytest-mturk does not answer."""
+
+    type_name = "NotSupportedByPytestMTurk"
+
+    def __init__(self, operation: str) -> None:
+        super().__init__(
+            f"The operation {operation} is not yet supported by pytest-mturk "
+            "(see docs/coverage.md).",
+            stamp="none",
+        )
 
 
 class WorkerActionError(Exception):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_mturk.errors import (
     MissingAuthenticationTokenException,
     MTurkServiceError,
+    NotSupportedByFake,
     SerializationException,
     ServiceFault,
     UnknownOperationException,
@@ -105,9 +106,11 @@ def handle(
         if not target or not target.startswith(TARGET_PREFIX):
             raise UnknownOperationException()
         operation = target[len(TARGET_PREFIX) :]
-        from pytest_mturk.service import OPERATIONS
+        from pytest_mturk.service import ALL_OPERATIONS, OPERATIONS
 
         if operation not in OPERATIONS:
+            if operation in ALL_OPERATIONS:
+                raise NotSupportedByFake(operation)
             operation = None
             raise UnknownOperationException()
         key = access_key_of(header(headers, "Authorization"))

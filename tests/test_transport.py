@@ -300,3 +300,26 @@ def test_patch_client_returns_the_client() -> None:
         "mturk", region_name="us-east-1"
     )
     assert patch_client(client) is client
+
+
+def test_an_operation_not_yet_supported_says_so(
+    fake: MTurkFake, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_mturk.service import OPERATIONS
+
+    monkeypatch.delitem(OPERATIONS, "NotifyWorkers")
+    with pytest.raises(ClientError) as exc:
+        client.notify_workers(Subject="s", MessageText="t", WorkerIds=["A1B2C3D4E5F6G7"])
+    code, message, _ = error_of(exc)
+    assert code == "NotSupportedByPytestMTurk"
+    assert "NotifyWorkers is not yet supported by pytest-mturk" in message
+
+
+def test_all_39_operations_are_answered() -> None:
+    import botocore.session
+
+    from pytest_mturk.service import ALL_OPERATIONS, OPERATIONS
+
+    model = botocore.session.get_session().get_service_model("mturk")
+    assert sorted(ALL_OPERATIONS) == sorted(model.operation_names)
+    assert sorted(OPERATIONS) == sorted(model.operation_names)

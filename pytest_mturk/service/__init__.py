@@ -11,6 +11,7 @@ from pytest_mturk.service import (  # noqa: F401  (imported for their @operation
     hits,
     notifications,
     qualifications,
+    review,
     workers_ops,
 )
 from pytest_mturk.service.state import OPERATIONS, Service

@@ -19,12 +19,12 @@ from pytest_mturk.service.model import (
 from pytest_mturk.service.pagination import decode_token, page_of
 from pytest_mturk.service.render import hit_dict
 from pytest_mturk.service.requirements import normalize_requirements
+from pytest_mturk.service.review import check_policy
 from pytest_mturk.service.state import Params, Service, money_text, operation, require_hit
 from pytest_mturk.service.world import World
 
 YEAR = 31_536_000
 TOKEN_WINDOW = 86_400  # UniqueRequestToken repeats are refused for 24 hours (reference §4.3)
-REVIEW_POLICIES = ("ScoreMyKnownAnswers/2011-09-01", "SimplePlurality/2011-09-01")
 
 
 def invalid_hit_state(hit: HIT, allowed: str) -> RequestError:
@@ -146,13 +146,8 @@ def _policies(params: Params) -> tuple[dict[str, Any] | None, dict[str, Any] | N
     out: list[dict[str, Any] | None] = []
     for key in ("AssignmentReviewPolicy", "HITReviewPolicy"):
         policy = params.get(key)
-        if policy is not None and policy["PolicyName"] not in REVIEW_POLICIES:
-            raise ParameterValidationError(
-                f"The value {policy['PolicyName']} is invalid for PolicyName. "
-                f"Valid values are: {', '.join(REVIEW_POLICIES)}.",
-                "PolicyName",
-                "AWS.MechanicalTurk.InvalidParameterValue",
-            )
+        if policy is not None:
+            check_policy(key, policy)
         out.append(policy)
     return out[0], out[1]
 

@@ -89,6 +89,9 @@ class HIT:
     hit_review_policy: dict[str, Any] | None = None
     review_results: list[dict[str, Any]] = field(default_factory=list)
     review_actions: list[dict[str, Any]] = field(default_factory=list)
+    hit_review_results: list[dict[str, Any]] = field(default_factory=list)
+    hit_review_actions: list[dict[str, Any]] = field(default_factory=list)
+    review_extensions: int = 0
     parsed: ParsedQuestion | None = None
     files: dict[tuple[str, str], bytes] = field(default_factory=dict)
 
@@ -111,7 +114,7 @@ class Assignment:
     rejection_time: float | None = None
     answer: str | None = None
     feedback: str | None = None
-    paid: bool = False
+    known_answer_score: int | None = None
 
 
 @dataclass(slots=True, eq=False)

@@ -104,6 +104,9 @@ class Service:
         self._heap: list[tuple[float, int, int, Any]] = []
         self._seq = itertools.count(1)
         self.layouts: dict[str, str] = {}
+        from pytest_mturk.service.review import ReviewEngine
+
+        self.review = ReviewEngine(self)
         self.on_hit_created: list[Callable[[HIT], None]] = []
         #: Called with every notification delivered (after it is recorded): real transports.
         self.on_notification: list[Callable[[Notification], None]] = []
@@ -266,6 +269,8 @@ class Service:
         if closed and hit.pending == 0:
             self.set_status(hit, REVIEWABLE)
             self.emit(hit, "HITReviewable", at)
+            if hit.hit_review_policy is not None:
+                self.review.on_reviewable(hit, at)
         elif closed:
             self.set_status(hit, UNASSIGNABLE)
         else:
@@ -365,7 +370,11 @@ class Service:
         history = self.worker_history.setdefault(a.worker_id, [0, 0, 0])
         history[0] += 1
         self.emit(hit, "AssignmentSubmitted", at, a)
+        if hit.assignment_review_policy is not None:
+            self.review.on_submitted(a, at)
         self.settle(hit, at)
+        if a.status != SUBMITTED:  # a review policy decided already
+            return
         if hit.hit_type.auto_approval_delay == 0:
             self.approve(a, at, feedback=None, auto=True)
         else:
