@@ -30,9 +30,9 @@ __all__ = [
     "Worker",
     "WorkerActionError",
     "Workers",
+    "__version__",
     "mock_mturk",
     "patch_client",
-    "__version__",
 ]
 
 _LAZY = {

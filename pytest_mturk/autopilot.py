@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from pytest_mturk.service.model import ASSIGNABLE, HIT
 from pytest_mturk.service.worker_actions import access_refusal, answer_xml
@@ -18,12 +18,12 @@ if TYPE_CHECKING:
     from pytest_mturk.fake import MTurkFake
     from pytest_mturk.workers import Worker
 
-AnswerValue = Union[str, Sequence[str]]
-AnswerSource = Union[
-    Mapping[str, AnswerValue],
-    Callable[[dict[str, Any], "Worker"], "Mapping[str, AnswerValue] | str"],
-    None,
-]
+AnswerValue = str | Sequence[str]
+AnswerSource = (
+    Mapping[str, AnswerValue]
+    | Callable[[dict[str, Any], "Worker"], "Mapping[str, AnswerValue] | str"]
+    | None
+)
 
 __all__ = ["Autopilot"]
 
@@ -90,7 +90,9 @@ class Autopilot:
             answers: Any = self.answers
             if callable(answers):
                 answers = answers(hit_dict(hit), worker)
-            elif answers is None and hit.parsed is not None and hit.parsed.kind == "ExternalQuestion":
+            elif (
+                answers is None and hit.parsed is not None and hit.parsed.kind == "ExternalQuestion"
+            ):
                 answers = {"answer": self._text()}
             xml = answer_xml(hit, answers, svc.rng, {})
             svc.submit(a, xml, at)

@@ -16,16 +16,16 @@ from typing import Any, ClassVar, Literal
 
 __all__ = [
     "MTurkServiceError",
-    "RequestError",
+    "MissingAuthenticationTokenException",
+    "NotSupportedByFake",
     "ParameterValidationError",
-    "ValidationException",
+    "RequestError",
+    "SerializationException",
     "ServiceFault",
     "ThrottlingException",
-    "UnrecognizedClientException",
     "UnknownOperationException",
-    "MissingAuthenticationTokenException",
-    "SerializationException",
-    "NotSupportedByFake",
+    "UnrecognizedClientException",
+    "ValidationException",
     "WorkerActionError",
 ]
 
@@ -76,7 +76,7 @@ class RequestError(MTurkServiceError):
 
 
 class ParameterValidationError(MTurkServiceError):
-    """``ParameterValidationError``: a value out of its allowed range (a generic ``ClientError``)."""
+    """``ParameterValidationError``: a value out of its range (a generic ``ClientError``)."""
 
     type_name = "ParameterValidationError"
 

@@ -1,9 +1,9 @@
 """``MTurkFake`` and ``mock_mturk``: the user's handle on a fake MTurk.
 
-    with pytest_mturk.mock_mturk() as fake:
-        client = boto3.client("mturk", region_name="us-east-1")
-        client.create_hit(...)
-        fake.workers.create().do(hit_id)
+with pytest_mturk.mock_mturk() as fake:
+    client = boto3.client("mturk", region_name="us-east-1")
+    client.create_hit(...)
+    fake.workers.create().do(hit_id)
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pytest_mturk.clock import Clock
 from pytest_mturk.ledgers import Email, Ledgers, Notification, Payment
 from pytest_mturk.service.options import FakeOptions
 
-__all__ = ["MTurkFake", "mock_mturk", "CallRecord", "PytestMTurkWarning"]
+__all__ = ["CallRecord", "MTurkFake", "PytestMTurkWarning", "mock_mturk"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,8 +59,12 @@ class CallRecord:
         return self.status == 200
 
     def __str__(self) -> str:
-        outcome = "ok" if self.ok else f"{self.status} {self.error_code} {self.turk_error_code or ''}"
-        return f"{self.operation}({_short(self.params)}) -> {outcome.strip()} [attempt {self.attempt}]"
+        outcome = (
+            "ok" if self.ok else f"{self.status} {self.error_code} {self.turk_error_code or ''}"
+        )
+        return (
+            f"{self.operation}({_short(self.params)}) -> {outcome.strip()} [attempt {self.attempt}]"
+        )
 
 
 def _short(params: dict[str, Any]) -> str:
@@ -121,7 +125,7 @@ def reset_boto3_default_session() -> None:
     """Drop boto3's default session so the next ``boto3.client`` resolves credentials afresh."""
     boto3 = sys.modules.get("boto3")
     if boto3 is not None:
-        boto3.DEFAULT_SESSION = None
+        setattr(boto3, "DEFAULT_SESSION", None)  # noqa: B010 (a module found at run time)
 
 
 class MTurkFake:
@@ -213,7 +217,8 @@ class MTurkFake:
 
         host = urlsplit(request.url).netloc
         status, body, _ = protocol.handle(self, request.headers, request.body, host)
-        return AWSResponse(request.url, status, self._headers(body), _Raw(body))
+        headers: Any = self._headers(body)  # AWSResponse wraps any mapping in HeadersDict
+        return AWSResponse(request.url, status, headers, _Raw(body))
 
     def _headers(self, body: bytes) -> dict[str, str]:
         return {
@@ -359,7 +364,9 @@ class MTurkFake:
         ``hit_id`` / to ``destination`` if given); a failure lists what was sent."""
         __tracebackhide__ = True
         self.process_due()
-        self.ledgers.assert_notified(event_type, hit_id=hit_id, destination=destination, count=count)
+        self.ledgers.assert_notified(
+            event_type, hit_id=hit_id, destination=destination, count=count
+        )
 
     def assert_emailed(
         self, worker_id: str, *, subject: str | None = None, contains: str | None = None
@@ -453,4 +460,3 @@ def mock_mturk(func: F | None = None, **options: Any) -> F | _MockMTurk:
     if func is not None:
         return _MockMTurk({})(func)
     return _MockMTurk(options)
-

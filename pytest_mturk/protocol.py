@@ -121,9 +121,11 @@ def handle(
             raise UnrecognizedClientException()
         env_name, is_sandbox = environment_of(host)
         try:
-            params: Any = json.loads(body) if body else {}
+            params = json.loads(body) if body else {}
         except ValueError as exc:
-            raise SerializationException("Start of structure or map found where not expected.") from exc
+            raise SerializationException(
+                "Start of structure or map found where not expected."
+            ) from exc
         if not isinstance(params, dict):
             raise SerializationException("Start of structure or map found where not expected.")
         result = fake._call(operation, env_name, is_sandbox, key, params)

@@ -21,7 +21,7 @@ from typing import Any
 
 from pytest_mturk.errors import SerializationException, ValidationException
 
-__all__ = ["validate_input", "service_model", "operation_names"]
+__all__ = ["operation_names", "service_model", "validate_input"]
 
 Check = Callable[[Any, str, list[str]], None]
 
@@ -73,9 +73,7 @@ def _compile(shape: Any) -> Check:
                 v = value.get(name)
                 if v is None:
                     if required:
-                        problems.append(
-                            _problem(None, prefix + camel, "Member must not be null")
-                        )
+                        problems.append(_problem(None, prefix + camel, "Member must not be null"))
                     continue
                 sub(v, prefix + camel, problems)
 

@@ -20,9 +20,24 @@ WORKER_ID = re.compile(r"A[A-Z0-9]{12,13}")
 
 # Faker locale for a worker's country (default en_US).
 _LOCALES = {
-    "US": "en_US", "GB": "en_GB", "CA": "en_CA", "AU": "en_AU", "NZ": "en_NZ", "IE": "en_IE",
-    "IN": "en_IN", "PH": "en_PH", "DE": "de_DE", "FR": "fr_FR", "ES": "es_ES", "IT": "it_IT",
-    "BR": "pt_BR", "PT": "pt_PT", "MX": "es_MX", "NL": "nl_NL", "JP": "ja_JP", "PL": "pl_PL",
+    "US": "en_US",
+    "GB": "en_GB",
+    "CA": "en_CA",
+    "AU": "en_AU",
+    "NZ": "en_NZ",
+    "IE": "en_IE",
+    "IN": "en_IN",
+    "PH": "en_PH",
+    "DE": "de_DE",
+    "FR": "fr_FR",
+    "ES": "es_ES",
+    "IT": "it_IT",
+    "BR": "pt_BR",
+    "PT": "pt_PT",
+    "MX": "es_MX",
+    "NL": "nl_NL",
+    "JP": "ja_JP",
+    "PL": "pl_PL",
 }
 
 

@@ -1,7 +1,7 @@
 """Generate docs/coverage.md from botocore's MTurk model and the fake's operation registry.
 
-    python scripts/gen_coverage.py          # rewrite docs/coverage.md
-    python scripts/gen_coverage.py --check  # exit 1 if docs/coverage.md is stale
+python scripts/gen_coverage.py          # rewrite docs/coverage.md
+python scripts/gen_coverage.py --check  # exit 1 if docs/coverage.md is stale
 """
 
 from __future__ import annotations

@@ -65,7 +65,9 @@ def test_strict_workers_refuse_unknown_ids(client: Any) -> None:
             client.create_worker_block(WorkerId="A1B2C3D4E5F6G7", Reason="spam")
         code, message, _ = error_of(exc)
         assert code == "ParameterValidationError"
-        assert message.startswith('The value "A1B2C3D4E5F6G7" is not valid for the parameter WorkerId.')
+        assert message.startswith(
+            'The value "A1B2C3D4E5F6G7" is not valid for the parameter WorkerId.'
+        )
 
 
 def test_malformed_worker_id_is_a_validation_exception(client: Any) -> None:
@@ -196,7 +198,8 @@ def test_answers_become_question_form_answers_xml(client: Any, fake: MTurkFake) 
     root = ET.fromstring(answer)
     got = {
         el.find(f"{NS}QuestionIdentifier").text: (
-            el.find(f"{NS}SelectionIdentifier") if el.find(f"{NS}SelectionIdentifier") is not None
+            el.find(f"{NS}SelectionIdentifier")
+            if el.find(f"{NS}SelectionIdentifier") is not None
             else el.find(f"{NS}FreeText")
         ).text
         for el in root.findall(f"{NS}Answer")
@@ -258,7 +261,9 @@ def test_get_assignment_states(client: Any, fake: MTurkFake) -> None:
         client.get_assignment(AssignmentId="3NOSUCHASSIGNMENT0000000000000")
     code, message, turk = error_of(exc)
     assert turk == "AWS.MechanicalTurk.AssignmentDoesNotExist"
-    assert re.fullmatch(r"Assignment 3NOSUCHASSIGNMENT0000000000000 does not exist\. \(\d{13} s\)", message)
+    assert re.fullmatch(
+        r"Assignment 3NOSUCHASSIGNMENT0000000000000 does not exist\. \(\d{13} s\)", message
+    )
 
 
 def test_returned_work_leaves_no_record(client: Any, fake: MTurkFake) -> None:
@@ -309,13 +314,17 @@ def test_approve_and_reject_real_messages(client: Any, fake: MTurkFake) -> None:
     with pytest.raises(client.exceptions.RequestError) as exc:
         client.approve_assignment(AssignmentId=a1)
     code, message, turk = error_of(exc)
-    assert re.fullmatch(r"This operation can be called with a status of: Submitted \(\d{13}\)", message)
+    assert re.fullmatch(
+        r"This operation can be called with a status of: Submitted \(\d{13}\)", message
+    )
     assert turk == "AWS.MechanicalTurk.InvalidAssignmentState"
     with pytest.raises(client.exceptions.RequestError):
         client.reject_assignment(AssignmentId=a1, RequesterFeedback="no")
     with pytest.raises(client.exceptions.RequestError) as exc:
         client.approve_assignment(AssignmentId=a3)  # not submitted yet
-    assert re.fullmatch(r"This operation can be called with a status of: null \(\d{13} s\)", error_of(exc)[1])
+    assert re.fullmatch(
+        r"This operation can be called with a status of: null \(\d{13} s\)", error_of(exc)[1]
+    )
     client.reject_assignment(AssignmentId=a2, RequesterFeedback="wrong")
     got = client.get_assignment(AssignmentId=a2)["Assignment"]
     assert got["AssignmentStatus"] == "Rejected" and got["RequesterFeedback"] == "wrong"
@@ -363,8 +372,11 @@ def test_other_requesters_assignment_does_not_exist(client: Any, fake: MTurkFake
     a = fake.workers.create().do(hit["HITId"])
     other = boto3.session.Session(
         aws_access_key_id="AKIAOTHERREQUESTER00", aws_secret_access_key="s"
-    ).client("mturk", region_name="us-east-1",
-             endpoint_url="https://mturk-requester-sandbox.us-east-1.amazonaws.com")
+    ).client(
+        "mturk",
+        region_name="us-east-1",
+        endpoint_url="https://mturk-requester-sandbox.us-east-1.amazonaws.com",
+    )
     with pytest.raises(other.exceptions.RequestError):
         other.approve_assignment(AssignmentId=a)
 
@@ -395,11 +407,21 @@ def test_send_bonus_rules(client: Any, fake: MTurkFake) -> None:
         "constraint: Member must satisfy regular expression pattern: ^[0-9]+(\\.)?[0-9]{0,2}$",
         None,
     )
-    client.send_bonus(WorkerId=w.worker_id, BonusAmount="1.5", AssignmentId=a, Reason="great",
-                      UniqueRequestToken="b-1")
+    client.send_bonus(
+        WorkerId=w.worker_id,
+        BonusAmount="1.5",
+        AssignmentId=a,
+        Reason="great",
+        UniqueRequestToken="b-1",
+    )
     with pytest.raises(client.exceptions.RequestError) as exc:
-        client.send_bonus(WorkerId=w.worker_id, BonusAmount="1.5", AssignmentId=a, Reason="great",
-                          UniqueRequestToken="b-1")
+        client.send_bonus(
+            WorkerId=w.worker_id,
+            BonusAmount="1.5",
+            AssignmentId=a,
+            Reason="great",
+            UniqueRequestToken="b-1",
+        )
     assert 'The idempotency token "b-1" has already been processed.' in error_of(exc)[1]
     fake.assert_bonus_paid(w.worker_id, Decimal("1.50"), reason="great")
     bonuses = client.list_bonus_payments(AssignmentId=a)["BonusPayments"]
@@ -433,7 +455,9 @@ def test_bonus_pages(client: Any, fake: MTurkFake) -> None:
     a = w.do(hit["HITId"])
     client.approve_assignment(AssignmentId=a)
     for i in range(12):
-        client.send_bonus(WorkerId=w.worker_id, BonusAmount=f"0.{i + 10}", AssignmentId=a, Reason=str(i))
+        client.send_bonus(
+            WorkerId=w.worker_id, BonusAmount=f"0.{i + 10}", AssignmentId=a, Reason=str(i)
+        )
     reasons = [
         b["Reason"]
         for page in client.get_paginator("list_bonus_payments").paginate(HITId=hit["HITId"])

@@ -79,9 +79,9 @@ def test_abandonment_at_the_deadline(client: Any, fake: MTurkFake) -> None:
 
 def test_freezegun_tick_and_move_to(client: Any) -> None:
     with freeze_time("2030-01-01 12:00:00") as frozen, MTurkFake() as fake:
-        hit = client.create_hit(
-            **hit_args(LifetimeInSeconds=7200, AutoApprovalDelayInSeconds=600)
-        )["HIT"]
+        hit = client.create_hit(**hit_args(LifetimeInSeconds=7200, AutoApprovalDelayInSeconds=600))[
+            "HIT"
+        ]
         assert hit["CreationTime"] == datetime(2030, 1, 1, 12, tzinfo=timezone.utc)
         a = fake.workers.create().do(hit["HITId"])
         frozen.tick(timedelta(minutes=11))
@@ -143,8 +143,11 @@ def test_autopilot_does_the_work(client: Any, fake: MTurkFake) -> None:
 
 def test_autopilot_delay_and_callable_answers(client: Any, fake: MTurkFake) -> None:
     existing = client.create_hit(**hit_args())["HIT"]
-    fake.autopilot(workers=1, delay=timedelta(minutes=10),
-                   answers=lambda hit, worker: {"title": hit["Title"], "who": worker.worker_id})
+    fake.autopilot(
+        workers=1,
+        delay=timedelta(minutes=10),
+        answers=lambda hit, worker: {"title": hit["Title"], "who": worker.worker_id},
+    )
     assert client.list_assignments_for_hit(HITId=existing["HITId"])["NumResults"] == 0
     fake.clock.advance(minutes=10)
     [got] = client.list_assignments_for_hit(HITId=existing["HITId"])["Assignments"]

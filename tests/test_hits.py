@@ -101,15 +101,23 @@ def test_identical_properties_reuse_the_hit_type(client: Any) -> None:
     assert client.create_hit_type(**props)["HITTypeId"] == first
     assert client.create_hit_type(**{**props, "Reward": "0.11"})["HITTypeId"] != first
     hit = create(
-        client, Title="t", Description="d", Reward="0.10", AssignmentDurationInSeconds=60,
-        Keywords="k", AutoApprovalDelayInSeconds=2592000,
+        client,
+        Title="t",
+        Description="d",
+        Reward="0.10",
+        AssignmentDurationInSeconds=60,
+        Keywords="k",
+        AutoApprovalDelayInSeconds=2592000,
     )
     assert hit["HITTypeId"] == first
 
 
 def test_create_hit_with_hit_type_takes_the_type_fields(client: Any) -> None:
     type_id = client.create_hit_type(
-        Title="typed", Description="desc", Reward="1.00", AssignmentDurationInSeconds=120,
+        Title="typed",
+        Description="desc",
+        Reward="1.00",
+        AssignmentDurationInSeconds=120,
         AutoApprovalDelayInSeconds=0,
     )["HITTypeId"]
     hit = client.create_hit_with_hit_type(
@@ -131,13 +139,23 @@ def test_requirements_are_echoed_with_defaults(client: Any) -> None:
     hit = create(
         client,
         QualificationRequirements=[
-            {"QualificationTypeId": "000000000000000000L0", "Comparator": "GreaterThanOrEqualTo",
-             "IntegerValues": [95]},
-            {"QualificationTypeId": "00000000000000000071", "Comparator": "In",
-             "LocaleValues": [{"Country": "US"}, {"Country": "CA"}],
-             "ActionsGuarded": "DiscoverPreviewAndAccept"},
-            {"QualificationTypeId": "00000000000000000040", "Comparator": "GreaterThan",
-             "IntegerValues": [10], "RequiredToPreview": True},
+            {
+                "QualificationTypeId": "000000000000000000L0",
+                "Comparator": "GreaterThanOrEqualTo",
+                "IntegerValues": [95],
+            },
+            {
+                "QualificationTypeId": "00000000000000000071",
+                "Comparator": "In",
+                "LocaleValues": [{"Country": "US"}, {"Country": "CA"}],
+                "ActionsGuarded": "DiscoverPreviewAndAccept",
+            },
+            {
+                "QualificationTypeId": "00000000000000000040",
+                "Comparator": "GreaterThan",
+                "IntegerValues": [10],
+                "RequiredToPreview": True,
+            },
         ],
     )
     reqs = hit["QualificationRequirements"]
@@ -148,9 +166,12 @@ def test_requirements_are_echoed_with_defaults(client: Any) -> None:
 
 def test_unknown_qualification_type_in_requirements(client: Any) -> None:
     with pytest.raises(client.exceptions.RequestError) as exc:
-        create(client, QualificationRequirements=[
-            {"QualificationTypeId": "2F1QJWKUDD8XADTFD2Q0G6UTO95ALH", "Comparator": "Exists"}
-        ])  # production Masters id in the sandbox (breadboard#204)
+        create(
+            client,
+            QualificationRequirements=[
+                {"QualificationTypeId": "2F1QJWKUDD8XADTFD2Q0G6UTO95ALH", "Comparator": "Exists"}
+            ],
+        )  # production Masters id in the sandbox (breadboard#204)
     code, message, turk = error_of(exc)
     assert message.startswith("QualificationType [2F1QJWKUDD8XADTFD2Q0G6UTO95ALH] does not exist.")
     assert turk == "AWS.MechanicalTurk.QualificationTypeDoesNotExist"
@@ -158,8 +179,11 @@ def test_unknown_qualification_type_in_requirements(client: Any) -> None:
 
 def test_more_than_ten_requirements_refused(client: Any) -> None:
     reqs = [
-        {"QualificationTypeId": "00000000000000000040", "Comparator": "GreaterThan",
-         "IntegerValues": [i]}
+        {
+            "QualificationTypeId": "00000000000000000040",
+            "Comparator": "GreaterThan",
+            "IntegerValues": [i],
+        }
         for i in range(11)
     ]
     with pytest.raises(ClientError) as exc:
@@ -170,16 +194,38 @@ def test_more_than_ten_requirements_refused(client: Any) -> None:
 @pytest.mark.parametrize(
     "req",
     [
-        {"QualificationTypeId": "00000000000000000071", "Comparator": "EqualTo", "IntegerValues": [1]},
-        {"QualificationTypeId": "00000000000000000040", "Comparator": "EqualTo",
-         "LocaleValues": [{"Country": "US"}]},
-        {"QualificationTypeId": "00000000000000000040", "Comparator": "Exists", "IntegerValues": [1]},
-        {"QualificationTypeId": "00000000000000000040", "Comparator": "In",
-         "IntegerValues": list(range(16))},
-        {"QualificationTypeId": "00000000000000000071", "Comparator": "GreaterThan",
-         "LocaleValues": [{"Country": "US"}]},
-        {"QualificationTypeId": "00000000000000000040", "Comparator": "EqualTo",
-         "IntegerValues": [1], "RequiredToPreview": True, "ActionsGuarded": "Accept"},
+        {
+            "QualificationTypeId": "00000000000000000071",
+            "Comparator": "EqualTo",
+            "IntegerValues": [1],
+        },
+        {
+            "QualificationTypeId": "00000000000000000040",
+            "Comparator": "EqualTo",
+            "LocaleValues": [{"Country": "US"}],
+        },
+        {
+            "QualificationTypeId": "00000000000000000040",
+            "Comparator": "Exists",
+            "IntegerValues": [1],
+        },
+        {
+            "QualificationTypeId": "00000000000000000040",
+            "Comparator": "In",
+            "IntegerValues": list(range(16)),
+        },
+        {
+            "QualificationTypeId": "00000000000000000071",
+            "Comparator": "GreaterThan",
+            "LocaleValues": [{"Country": "US"}],
+        },
+        {
+            "QualificationTypeId": "00000000000000000040",
+            "Comparator": "EqualTo",
+            "IntegerValues": [1],
+            "RequiredToPreview": True,
+            "ActionsGuarded": "Accept",
+        },
     ],
 )
 def test_malformed_requirements_are_refused(client: Any, req: dict[str, Any]) -> None:
@@ -254,7 +300,10 @@ def test_reward_must_be_at_least_a_cent(client: Any) -> None:
 def test_several_coral_problems_are_counted(client: Any) -> None:
     with pytest.raises(ClientError) as exc:
         client.create_hit_type(
-            Title="t", Description="d", Reward="x", AssignmentDurationInSeconds=60,
+            Title="t",
+            Description="d",
+            Reward="x",
+            AssignmentDurationInSeconds=60,
             QualificationRequirements=[
                 {"QualificationTypeId": "00000000000000000040", "Comparator": "Bogus"}
             ],
@@ -305,12 +354,16 @@ def test_question_size_limit(client: Any) -> None:
 def test_exactly_one_of_question_and_layout(client: Any, fake: MTurkFake) -> None:
     with pytest.raises(ClientError):
         create(client, Question=None)
-    fake.register_hit_layout("3LAYOUT000000000000000000000000", EXTERNAL_Q.replace(
-        "https://example.org/task?x=1", "https://example.org/${page}"))
+    fake.register_hit_layout(
+        "3LAYOUT000000000000000000000000",
+        EXTERNAL_Q.replace("https://example.org/task?x=1", "https://example.org/${page}"),
+    )
     with pytest.raises(ClientError):
         create(client, HITLayoutId="3LAYOUT000000000000000000000000")  # both given
     hit = create(
-        client, Question=None, HITLayoutId="3LAYOUT000000000000000000000000",
+        client,
+        Question=None,
+        HITLayoutId="3LAYOUT000000000000000000000000",
         HITLayoutParameters=[{"Name": "page", "Value": "p1"}],
     )
     assert hit["HITLayoutId"] == "3LAYOUT000000000000000000000000"
@@ -361,8 +414,11 @@ def test_other_requesters_hits_do_not_exist(client: Any, fake: MTurkFake) -> Non
     hit = create(client)
     other = boto3.session.Session(
         aws_access_key_id="AKIAOTHERREQUESTER00", aws_secret_access_key="s"
-    ).client("mturk", region_name="us-east-1",
-             endpoint_url="https://mturk-requester-sandbox.us-east-1.amazonaws.com")
+    ).client(
+        "mturk",
+        region_name="us-east-1",
+        endpoint_url="https://mturk-requester-sandbox.us-east-1.amazonaws.com",
+    )
     with pytest.raises(other.exceptions.RequestError):
         other.get_hit(HITId=hit["HITId"])
     assert other.list_hits()["NumResults"] == 0
@@ -499,10 +555,14 @@ def test_additional_assignments(client: Any, fake: MTurkFake) -> None:
     w2 = fake.workers.create()
     w2.do(hit["HITId"])
     assert client.get_hit(HITId=hit["HITId"])["HIT"]["HITStatus"] == "Reviewable"
-    client.create_additional_assignments_for_hit(HITId=hit["HITId"], NumberOfAdditionalAssignments=3)
+    client.create_additional_assignments_for_hit(
+        HITId=hit["HITId"], NumberOfAdditionalAssignments=3
+    )
     got = client.get_hit(HITId=hit["HITId"])["HIT"]
     assert (got["MaxAssignments"], got["NumberOfAssignmentsAvailable"], got["HITStatus"]) == (
-        5, 3, "Assignable",
+        5,
+        3,
+        "Assignable",
     )
 
 
@@ -529,7 +589,9 @@ def test_below_ten_cannot_reach_ten(client: Any) -> None:
         )
     assert error_of(exc)[2] == "AWS.MechanicalTurk.InvalidMaximumAssignmentsIncrease"
     big = create(client, MaxAssignments=10)
-    client.create_additional_assignments_for_hit(HITId=big["HITId"], NumberOfAdditionalAssignments=5)
+    client.create_additional_assignments_for_hit(
+        HITId=big["HITId"], NumberOfAdditionalAssignments=5
+    )
     assert client.get_hit(HITId=hit["HITId"])["HIT"]["MaxAssignments"] == 9
 
 
@@ -549,7 +611,9 @@ def test_additional_assignments_token(client: Any) -> None:
 def test_additional_assignments_on_expired_hit_stay_hidden(client: Any, fake: MTurkFake) -> None:
     hit = create(client)
     client.update_expiration_for_hit(HITId=hit["HITId"], ExpireAt=0)
-    client.create_additional_assignments_for_hit(HITId=hit["HITId"], NumberOfAdditionalAssignments=1)
+    client.create_additional_assignments_for_hit(
+        HITId=hit["HITId"], NumberOfAdditionalAssignments=1
+    )
     got = client.get_hit(HITId=hit["HITId"])["HIT"]
     assert got["HITStatus"] == "Reviewable" and got["NumberOfAssignmentsAvailable"] == 2
 
@@ -656,6 +720,4 @@ def test_a_failed_create_changes_nothing(client: Any, fake: MTurkFake) -> None:
     with pytest.raises(ClientError):
         client.create_hit(**hit_args(Title="new type", Question="<bad"))
     assert client.list_hits()["NumResults"] == before
-    assert fake._service.envs["sandbox"].worlds[
-        "AKIAPYTESTMTURKTEST1"
-    ].hit_types == {}
+    assert fake._service.envs["sandbox"].worlds["AKIAPYTESTMTURKTEST1"].hit_types == {}

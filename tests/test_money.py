@@ -124,8 +124,9 @@ def test_insufficient_funds_for_more_assignments_and_bonuses(prod_client: Any) -
         a = w.do(hit["HITId"])
         prod_client.approve_assignment(AssignmentId=a)
         with pytest.raises(prod_client.exceptions.RequestError) as exc:
-            prod_client.send_bonus(WorkerId=w.worker_id, BonusAmount="1.01", AssignmentId=a,
-                                   Reason="r")
+            prod_client.send_bonus(
+                WorkerId=w.worker_id, BonusAmount="1.01", AssignmentId=a, Reason="r"
+            )
         assert error_of(exc)[1].startswith(INSUFFICIENT)
         assert fake.payments[-1].kind == "reward"
 

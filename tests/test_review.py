@@ -13,26 +13,35 @@ from tests.conftest import error_of, hit_args
 
 def smka(**params: Any) -> dict[str, Any]:
     parameters = [
-        {"Key": "AnswerKey", "MapEntries": [{"Key": "q1", "Values": ["cat"]},
-                                            {"Key": "q2", "Values": ["dog"]}]}
+        {
+            "Key": "AnswerKey",
+            "MapEntries": [{"Key": "q1", "Values": ["cat"]}, {"Key": "q2", "Values": ["dog"]}],
+        }
     ]
     parameters += [{"Key": k, "Values": [str(v)]} for k, v in params.items()]
     return {"PolicyName": "ScoreMyKnownAnswers/2011-09-01", "Parameters": parameters}
 
 
 def plurality(**params: Any) -> dict[str, Any]:
-    parameters = [{"Key": "QuestionIds", "Values": ["q1", "q2"]},
-                  {"Key": "QuestionAgreementThreshold", "Values": ["50"]}]
+    parameters = [
+        {"Key": "QuestionIds", "Values": ["q1", "q2"]},
+        {"Key": "QuestionAgreementThreshold", "Values": ["50"]},
+    ]
     parameters += [{"Key": k, "Values": [str(v)]} for k, v in params.items()]
     return {"PolicyName": "SimplePlurality/2011-09-01", "Parameters": parameters}
 
 
 def test_score_my_known_answers_approves_and_rejects(client: Any, fake: MTurkFake) -> None:
-    hit = client.create_hit(**hit_args(
-        MaxAssignments=3,
-        AssignmentReviewPolicy=smka(ApproveIfKnownAnswerScoreIsAtLeast=100,
-                                    RejectIfKnownAnswerScoreIsLessThan=50, RejectReason="wrong"),
-    ))["HIT"]
+    hit = client.create_hit(
+        **hit_args(
+            MaxAssignments=3,
+            AssignmentReviewPolicy=smka(
+                ApproveIfKnownAnswerScoreIsAtLeast=100,
+                RejectIfKnownAnswerScoreIsLessThan=50,
+                RejectReason="wrong",
+            ),
+        )
+    )["HIT"]
     good = fake.workers.create().do(hit["HITId"], {"q1": "cat", "q2": "dog"})
     half = fake.workers.create().do(hit["HITId"], {"q1": "cat", "q2": "cow"})
     bad = fake.workers.create().do(hit["HITId"], {"q1": " Cat", "q2": "cow"})
@@ -49,28 +58,39 @@ def test_score_my_known_answers_approves_and_rejects(client: Any, fake: MTurkFak
         if r["Key"] == "KnownAnswerScore"
     }
     assert scores == {good: "100", half: "50", bad: "0"}
-    reviews = [a["Result"] for a in report["AssignmentReviewReport"]["ReviewActions"]
-               if a["ActionName"] == "review"]
+    reviews = [
+        a["Result"]
+        for a in report["AssignmentReviewReport"]["ReviewActions"]
+        if a["ActionName"] == "review"
+    ]
     assert reviews[0] == "Reviewed 2 known answers; 2/2 correct"
 
 
 def test_known_answer_extension(client: Any, fake: MTurkFake) -> None:
-    hit = client.create_hit(**hit_args(
-        MaxAssignments=1,
-        AssignmentReviewPolicy=smka(ExtendIfKnownAnswerScoreIsLessThan=100,
-                                    ExtendMaximumAssignments=2),
-    ))["HIT"]
+    hit = client.create_hit(
+        **hit_args(
+            MaxAssignments=1,
+            AssignmentReviewPolicy=smka(
+                ExtendIfKnownAnswerScoreIsLessThan=100, ExtendMaximumAssignments=2
+            ),
+        )
+    )["HIT"]
     fake.workers.create().do(hit["HITId"], {"q1": "x", "q2": "y"})
     got = client.get_hit(HITId=hit["HITId"])["HIT"]
     assert (got["MaxAssignments"], got["HITStatus"]) == (2, "Assignable")
 
 
 def test_simple_plurality_on_reviewable(client: Any, fake: MTurkFake) -> None:
-    hit = client.create_hit(**hit_args(
-        MaxAssignments=3,
-        HITReviewPolicy=plurality(ApproveIfWorkerAgreementScoreIsAtLeast=100,
-                                  RejectIfWorkerAgreementScoreIsLessThan=50, RejectReason="outlier"),
-    ))["HIT"]
+    hit = client.create_hit(
+        **hit_args(
+            MaxAssignments=3,
+            HITReviewPolicy=plurality(
+                ApproveIfWorkerAgreementScoreIsAtLeast=100,
+                RejectIfWorkerAgreementScoreIsLessThan=50,
+                RejectReason="outlier",
+            ),
+        )
+    )["HIT"]
     a = fake.workers.create().do(hit["HITId"], {"q1": "cat", "q2": "dog"})
     b = fake.workers.create().do(hit["HITId"], {"q1": "cat", "q2": "dog"})
     c = fake.workers.create().do(hit["HITId"], {"q1": "cow", "q2": "pig"})
@@ -81,8 +101,9 @@ def test_simple_plurality_on_reviewable(client: Any, fake: MTurkFake) -> None:
     assert hit_score == ["100"]
     agreement = {r["QuestionId"]: r["Value"] for r in results if r["Key"] == "AnswerAgreementScore"}
     assert agreement == {"q1": "66", "q2": "66"}
-    statuses = [client.get_assignment(AssignmentId=x)["Assignment"]["AssignmentStatus"]
-                for x in (a, b, c)]
+    statuses = [
+        client.get_assignment(AssignmentId=x)["Assignment"]["AssignmentStatus"] for x in (a, b, c)
+    ]
     assert statuses == ["Approved", "Approved", "Rejected"]
 
 
@@ -90,7 +111,10 @@ def test_simple_plurality_on_reviewable(client: Any, fake: MTurkFake) -> None:
     ("slot", "policy"),
     [
         ("AssignmentReviewPolicy", {"PolicyName": "SimplePlurality/2011-09-01", "Parameters": []}),
-        ("AssignmentReviewPolicy", {"PolicyName": "ScoreMyKnownAnswers/2011-09-01", "Parameters": []}),
+        (
+            "AssignmentReviewPolicy",
+            {"PolicyName": "ScoreMyKnownAnswers/2011-09-01", "Parameters": []},
+        ),
         ("AssignmentReviewPolicy", smka(ApproveIfKnownAnswerScoreIsAtLeast=102)),
         ("HITReviewPolicy", plurality(Bogus=1)),
         ("HITReviewPolicy", {"PolicyName": "Nope/2011", "Parameters": []}),

@@ -30,7 +30,9 @@ def raw(fake: MTurkFake, target: str | None, body: bytes = b"{}", auth: str | No
         headers["X-Amz-Target"] = target
     if auth is not None:
         headers["Authorization"] = auth
-    status, payload, _ = protocol.handle(fake, headers, body, "mturk-requester-sandbox.us-east-1.amazonaws.com")
+    status, payload, _ = protocol.handle(
+        fake, headers, body, "mturk-requester-sandbox.us-east-1.amazonaws.com"
+    )
     return status, json.loads(payload)
 
 
@@ -43,7 +45,10 @@ def test_unknown_and_missing_target(fake: MTurkFake) -> None:
 
 def test_missing_signature_and_bad_json(fake: MTurkFake) -> None:
     status, body = raw(fake, "MTurkRequesterServiceV20170117.GetAccountBalance", auth=None)
-    assert (status, body["__type"]) == (400, "com.amazon.coral.service#MissingAuthenticationTokenException")
+    assert (status, body["__type"]) == (
+        400,
+        "com.amazon.coral.service#MissingAuthenticationTokenException",
+    )
     for bad in (b"{not json", b"[1, 2]"):
         status, body = raw(fake, "MTurkRequesterServiceV20170117.GetAccountBalance", bad)
         assert (status, body["__type"]) == (400, "com.amazon.coral.service#SerializationException")
@@ -52,16 +57,21 @@ def test_missing_signature_and_bad_json(fake: MTurkFake) -> None:
 
 
 def test_server_side_required_members(fake: MTurkFake) -> None:
-    status, body = raw(fake, "MTurkRequesterServiceV20170117.SendBonus", b'{"WorkerId": "A1B2C3D4E5F6G7"}')
+    status, body = raw(
+        fake, "MTurkRequesterServiceV20170117.SendBonus", b'{"WorkerId": "A1B2C3D4E5F6G7"}'
+    )
     assert status == 400
-    assert "Value null at 'reason' failed to satisfy constraint: Member must not be null" in body["message"]
+    assert (
+        "Value null at 'reason' failed to satisfy constraint: Member must not be null"
+        in body["message"]
+    )
 
 
 @pytest.mark.parametrize("key", ["fake key id", "foo", "fake aws key"])
 def test_keys_that_cannot_be_real_are_refused_like_aws(fake: MTurkFake, key: str) -> None:
-    client = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key="fake secret").client(
-        "mturk", region_name="us-east-1", endpoint_url=SANDBOX
-    )
+    client = boto3.session.Session(
+        aws_access_key_id=key, aws_secret_access_key="fake secret"
+    ).client("mturk", region_name="us-east-1", endpoint_url=SANDBOX)
     with pytest.warns(UserWarning, match="refused the access key id"):
         with pytest.raises(ClientError) as exc:
             client.get_account_balance()
@@ -101,9 +111,9 @@ def test_requesters_are_separate_worlds(fake: MTurkFake, client: Any) -> None:
 def test_any_region_host_is_served(fake: MTurkFake) -> None:
     # Dallinger builds "mturk-requester-sandbox.{region}.amazonaws.com"; psiTurk's tests use
     # us-west-2 with no endpoint (production host). Both reach the fake, never the network.
-    west = boto3.session.Session(aws_access_key_id="AKIAPYTESTMTURKTEST1", aws_secret_access_key="s").client(
-        "mturk", region_name="us-west-2"
-    )
+    west = boto3.session.Session(
+        aws_access_key_id="AKIAPYTESTMTURKTEST1", aws_secret_access_key="s"
+    ).client("mturk", region_name="us-west-2")
     assert west.get_account_balance()["AvailableBalance"] == "10000.00"  # balance option default
     sandbox_region = boto3.session.Session(
         aws_access_key_id="AKIAPYTESTMTURKTEST1", aws_secret_access_key="s"
@@ -126,8 +136,12 @@ def test_internal_errors_become_service_faults_not_tracebacks(
         raise RuntimeError("boom")
 
     monkeypatch.setitem(OPERATIONS, "GetAccountBalance", broken)
-    client = boto3.session.Session(aws_access_key_id="AKIAPYTESTMTURKTEST1", aws_secret_access_key="s").client(
-        "mturk", region_name="us-east-1", endpoint_url=SANDBOX,
+    client = boto3.session.Session(
+        aws_access_key_id="AKIAPYTESTMTURKTEST1", aws_secret_access_key="s"
+    ).client(
+        "mturk",
+        region_name="us-east-1",
+        endpoint_url=SANDBOX,
         config=Config(retries={"mode": "standard", "total_max_attempts": 2}),
     )
     with pytest.raises(client.exceptions.ServiceFault) as exc:
@@ -180,9 +194,9 @@ def test_decorator_forms(client: Any) -> None:
 def test_inactive_fake_leaves_botocore_alone() -> None:
     from botocore.awsrequest import AWSResponse
 
-    client = boto3.session.Session(aws_access_key_id="AKIAPYTESTMTURKTEST1", aws_secret_access_key="s").client(
-        "mturk", region_name="us-east-1", endpoint_url=SANDBOX
-    )
+    client = boto3.session.Session(
+        aws_access_key_id="AKIAPYTESTMTURKTEST1", aws_secret_access_key="s"
+    ).client("mturk", region_name="us-east-1", endpoint_url=SANDBOX)
     seen = []
 
     class Raw:
@@ -224,7 +238,10 @@ def test_moto_and_the_fake_together() -> None:
 
 def _run(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True, text=True,
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
@@ -287,7 +304,8 @@ def test_hook_added_when_botocore_is_imported_after_us(tmp_path: Any) -> None:
         assert "botocore" not in sys.modules, "importing pytest_mturk must not import botocore"
         import boto3
         with pytest_mturk.mock_mturk():
-            print(boto3.client("mturk", region_name="us-east-1").get_account_balance()["AvailableBalance"])
+            client = boto3.client("mturk", region_name="us-east-1")
+            print(client.get_account_balance()["AvailableBalance"])
         """,
         env,
     )
@@ -296,9 +314,9 @@ def test_hook_added_when_botocore_is_imported_after_us(tmp_path: Any) -> None:
 
 
 def test_patch_client_returns_the_client() -> None:
-    client = boto3.session.Session(aws_access_key_id="AKIAPYTESTMTURKTEST1", aws_secret_access_key="s").client(
-        "mturk", region_name="us-east-1"
-    )
+    client = boto3.session.Session(
+        aws_access_key_id="AKIAPYTESTMTURKTEST1", aws_secret_access_key="s"
+    ).client("mturk", region_name="us-east-1")
     assert patch_client(client) is client
 
 

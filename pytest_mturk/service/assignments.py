@@ -46,7 +46,11 @@ def invalid_assignment_state(allowed: str, stamp: str = "ms") -> RequestError:
 def find_assignment(svc: Service, world: World, assignment_id: str) -> Assignment:
     """An assignment of one of the caller's HITs that a worker has not returned or abandoned."""
     a = svc.assignments_by_id.get(assignment_id)
-    if a is None or a.hit.world is not world or a.status not in (ACCEPTED, *VISIBLE_ASSIGNMENT_STATUSES):
+    if (
+        a is None
+        or a.hit.world is not world
+        or a.status not in (ACCEPTED, *VISIBLE_ASSIGNMENT_STATUSES)
+    ):
         raise_does_not_exist(assignment_id)
     assert a is not None
     return a
@@ -74,9 +78,7 @@ def list_assignments_for_hit(svc: Service, world: World, params: Params) -> dict
     scope = f"ListAssignmentsForHIT/{hit.id}"
     after = decode_token(scope, params.get("NextToken"))
     visible = hit.assignments  # submitted or later, in submit order; the index is the key
-    items = (
-        (i, a) for i in range(after + 1, len(visible)) if (a := visible[i]).status in wanted
-    )
+    items = ((i, a) for i in range(after + 1, len(visible)) if (a := visible[i]).status in wanted)
     return page_of(items, params, scope, svc.next_seq(), assignment_dict, "Assignments")
 
 
@@ -202,12 +204,12 @@ def list_bonus_payments(svc: Service, world: World, params: Params) -> dict[str,
         scope = f"ListBonusPayments/H/{hit_id}"
 
         def match(b: BonusPayment) -> bool:
-            return b.hit_id == hit_id
+            return bool(b.hit_id == hit_id)
     else:
         scope = f"ListBonusPayments/A/{assignment_id}"
 
         def match(b: BonusPayment) -> bool:
-            return b.assignment_id == assignment_id
+            return bool(b.assignment_id == assignment_id)
 
     after = decode_token(scope, params.get("NextToken"))
     items = ((b.seq, b) for b in world.bonuses if b.seq > after and match(b))

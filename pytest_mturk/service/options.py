@@ -45,5 +45,7 @@ class FakeOptions:
         try:
             opts.balance = Decimal(str(opts.balance)).quantize(Decimal("0.01"))
         except InvalidOperation as exc:
-            raise ValueError(f"balance must be a Decimal or a string like '100.00', got {opts.balance!r}") from exc
+            raise ValueError(
+                f"balance must be a Decimal or a string like '100.00', got {opts.balance!r}"
+            ) from exc
         return opts

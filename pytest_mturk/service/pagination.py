@@ -23,7 +23,7 @@ DEFAULT_PAGE_SIZE = 10
 class SeqIndex(Generic[T]):
     """Items in insertion order, keyed by increasing integers, with lazy removal."""
 
-    __slots__ = ("_keys", "_items", "_alive", "_dead")
+    __slots__ = ("_alive", "_dead", "_items", "_keys")
 
     def __init__(self, alive: Callable[[int, T], bool]) -> None:
         self._keys: list[int] = []
@@ -39,7 +39,9 @@ class SeqIndex(Generic[T]):
         """Tell the index that one of its items is no longer alive."""
         self._dead += 1
         if self._dead > 64 and self._dead * 2 > len(self._keys):
-            keep = [(k, it) for k, it in zip(self._keys, self._items) if self._alive(k, it)]
+            keep = [
+                (k, it) for k, it in zip(self._keys, self._items, strict=True) if self._alive(k, it)
+            ]
             self._keys = [k for k, _ in keep]
             self._items = [it for _, it in keep]
             self._dead = 0

@@ -74,7 +74,8 @@ def check_policy(slot: str, policy: dict[str, Any]) -> None:
             lo, hi = bounds
             if not lo <= number <= hi:
                 raise _pve(
-                    f"The value {number} is invalid for {key}. Valid values range from {lo} to {hi}.",
+                    f"The value {number} is invalid for {key}. "
+                    f"Valid values range from {lo} to {hi}.",
                     key,
                 )
     for key in _REQUIRED[name]:
@@ -89,6 +90,11 @@ def _param(policy: dict[str, Any], key: str) -> list[str] | None:
         if p["Key"] == key:
             return list(p.get("Values") or [])
     return None
+
+
+def _first(policy: dict[str, Any], key: str) -> str | None:
+    values = _param(policy, key)
+    return values[0] if values else None
 
 
 def _int(policy: dict[str, Any], key: str, default: int | None = None) -> int | None:
@@ -131,8 +137,16 @@ class ReviewEngine:
         (hit.review_results if kind == "Assignment" else hit.hit_review_results).append(r)
 
     def _action(
-        self, hit: HIT, level: str, name: str, target: str, kind: str, at: float, result: str,
-        status: str = "Succeeded", error: str | None = None,
+        self,
+        hit: HIT,
+        level: str,
+        name: str,
+        target: str,
+        kind: str,
+        at: float,
+        result: str,
+        status: str = "Succeeded",
+        error: str | None = None,
     ) -> None:
         act: dict[str, Any] = {
             "ActionId": self.svc.new_id(),
@@ -148,32 +162,68 @@ class ReviewEngine:
         (hit.review_actions if level == "Assignment" else hit.hit_review_actions).append(act)
 
     def _decide(
-        self, hit: HIT, level: str, a: Assignment, at: float, approve: bool, reject: bool,
-        approve_reason: str | None, reject_reason: str | None,
+        self,
+        hit: HIT,
+        level: str,
+        a: Assignment,
+        at: float,
+        approve: bool,
+        reject: bool,
+        approve_reason: str | None,
+        reject_reason: str | None,
     ) -> None:
         if approve:
             if a.status == SUBMITTED:
                 self.svc.approve(a, at, approve_reason)
                 self._action(hit, level, "approve", a.id, "Assignment", at, "Approved")
             else:
-                self._action(hit, level, "approve", a.id, "Assignment", at, f"Already {a.status.lower()}",
-                             *(() if a.status != REJECTED else ("Failed", "AWS.MechanicalTurk.InvalidAssignmentState")))
+                self._action(
+                    hit,
+                    level,
+                    "approve",
+                    a.id,
+                    "Assignment",
+                    at,
+                    f"Already {a.status.lower()}",
+                    *(
+                        ()
+                        if a.status != REJECTED
+                        else ("Failed", "AWS.MechanicalTurk.InvalidAssignmentState")
+                    ),
+                )
         elif reject:
             if a.status == SUBMITTED:
                 self.svc.reject(a, at, reject_reason or "")
                 self._action(hit, level, "reject", a.id, "Assignment", at, "Rejected")
             else:
-                self._action(hit, level, "reject", a.id, "Assignment", at,
-                             "Assignment was in an invalid state for this operation.", "Failed",
-                             "AWS.MechanicalTurk.InvalidAssignmentState")
+                self._action(
+                    hit,
+                    level,
+                    "reject",
+                    a.id,
+                    "Assignment",
+                    at,
+                    "Assignment was in an invalid state for this operation.",
+                    "Failed",
+                    "AWS.MechanicalTurk.InvalidAssignmentState",
+                )
 
     def _extend(self, hit: HIT, level: str, at: float, cap: int, min_time: int | None) -> None:
         if hit.review_extensions >= cap or (hit.max_assignments < 10 <= hit.max_assignments + 1):
             self._action(hit, level, "extend", hit.id, "HIT", at, "Maximum extensions reached")
             return
         if not hit.world.is_sandbox and (self.svc.slot_cost(hit) > hit.world.available_balance()):
-            self._action(hit, level, "extend", hit.id, "HIT", at, "Insufficient funds", "Failed",
-                         "AWS.MechanicalTurk.InsufficientFunds")
+            self._action(
+                hit,
+                level,
+                "extend",
+                hit.id,
+                "HIT",
+                at,
+                "Insufficient funds",
+                "Failed",
+                "AWS.MechanicalTurk.InsufficientFunds",
+            )
             return
         hit.review_extensions += 1
         hit.max_assignments += 1
@@ -194,7 +244,10 @@ class ReviewEngine:
         if policy is None:
             return
         key_param = next(p for p in policy["Parameters"] if p["Key"] == "AnswerKey")
-        key = {e["Key"]: frozenset(v.strip() for v in e.get("Values") or []) for e in key_param["MapEntries"]}
+        key = {
+            e["Key"]: frozenset(v.strip() for v in e.get("Values") or [])
+            for e in key_param["MapEntries"]
+        }
         given = _answers(a)
         correct = 0
         for qid, right in key.items():
@@ -206,21 +259,36 @@ class ReviewEngine:
         a.known_answer_score = score
         n = len(key)
         what = "one known answer" if n == 1 else f"{n} known answers"
-        self._action(hit, "Assignment", "review", a.id, "Assignment", at,
-                     f"Reviewed {what}; {correct}/{n} correct")
+        self._action(
+            hit,
+            "Assignment",
+            "review",
+            a.id,
+            "Assignment",
+            at,
+            f"Reviewed {what}; {correct}/{n} correct",
+        )
         approve_at = _int(policy, "ApproveIfKnownAnswerScoreIsAtLeast")
         reject_below = _int(policy, "RejectIfKnownAnswerScoreIsLessThan")
         self._decide(
-            hit, "Assignment", a, at,
+            hit,
+            "Assignment",
+            a,
+            at,
             approve_at is not None and score >= approve_at,
             reject_below is not None and score < reject_below,
-            (_param(policy, "ApproveReason") or [None])[0],
-            (_param(policy, "RejectReason") or [None])[0],
+            _first(policy, "ApproveReason"),
+            _first(policy, "RejectReason"),
         )
         extend_below = _int(policy, "ExtendIfKnownAnswerScoreIsLessThan")
         if extend_below is not None and score < extend_below:
-            self._extend(hit, "Assignment", at, _int(policy, "ExtendMaximumAssignments", 5) or 5,
-                         _int(policy, "ExtendMinimumTimeInSeconds"))
+            self._extend(
+                hit,
+                "Assignment",
+                at,
+                _int(policy, "ExtendMaximumAssignments", 5) or 5,
+                _int(policy, "ExtendMinimumTimeInSeconds"),
+            )
 
     # -- SimplePlurality: when the HIT becomes Reviewable
 
@@ -230,13 +298,19 @@ class ReviewEngine:
             return
         qids = _param(policy, "QuestionIds") or []
         threshold = _int(policy, "QuestionAgreementThreshold", 0) or 0
-        skip_rejected = (_param(policy, "DisregardAssignmentIfRejected") or ["false"])[0].lower() == "true"
+        skip_rejected = (_param(policy, "DisregardAssignmentIfRejected") or ["false"])[
+            0
+        ].lower() == "true"
         min_known = _int(policy, "DisregardAssignmentIfKnownAnswerScoreIsLessThan")
         considered = [
-            a for a in hit.assignments
+            a
+            for a in hit.assignments
             if not (skip_rejected and a.status == REJECTED)
-            and not (min_known is not None and a.known_answer_score is not None
-                     and a.known_answer_score < min_known)
+            and not (
+                min_known is not None
+                and a.known_answer_score is not None
+                and a.known_answer_score < min_known
+            )
         ]
         answers = {a.id: _answers(a) for a in considered}
         agreed: dict[str, frozenset[str]] = {}
@@ -269,23 +343,35 @@ class ReviewEngine:
             worker_score = right * 100 // len(relevant) if relevant else 0
             self._result(hit, a.id, "Assignment", "WorkerAgreementScore", str(worker_score))
             self._result(hit, a.id, "Assignment", "PluralityAnswersCorrect", str(right))
-            self._result(hit, a.id, "Assignment", "PluralityAnswersIncorrect", str(len(relevant) - right))
+            self._result(
+                hit, a.id, "Assignment", "PluralityAnswersIncorrect", str(len(relevant) - right)
+            )
             if relevant:
                 self._decide(
-                    hit, "HIT", a, at,
+                    hit,
+                    "HIT",
+                    a,
+                    at,
                     approve_at is not None and worker_score >= approve_at,
                     reject_below is not None and worker_score < reject_below,
-                    (_param(policy, "ApproveReason") or [None])[0],
-                    (_param(policy, "RejectReason") or [None])[0],
+                    _first(policy, "ApproveReason"),
+                    _first(policy, "RejectReason"),
                 )
         extend_below = _int(policy, "ExtendIfHITAgreementScoreIsLessThan")
         if extend_below is not None and hit_score < extend_below:
-            self._extend(hit, "HIT", at, _int(policy, "ExtendMaximumAssignments", 5) or 5,
-                         _int(policy, "ExtendMinimumTimeInSeconds"))
+            self._extend(
+                hit,
+                "HIT",
+                at,
+                _int(policy, "ExtendMaximumAssignments", 5) or 5,
+                _int(policy, "ExtendMinimumTimeInSeconds"),
+            )
 
 
 @operation("ListReviewPolicyResultsForHIT")
-def list_review_policy_results_for_hit(svc: Service, world: World, params: Params) -> dict[str, Any]:
+def list_review_policy_results_for_hit(
+    svc: Service, world: World, params: Params
+) -> dict[str, Any]:
     hit = require_hit(svc, world, params["HITId"])
     levels = set(params.get("PolicyLevels") or ("Assignment", "HIT"))
     results = params.get("RetrieveResults", True) is not False

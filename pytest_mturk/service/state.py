@@ -164,7 +164,7 @@ class Service:
         return self.new_id(self.rng.choice((13, 14)), "A")
 
     def hex_id(self, length: int = 40) -> str:
-        return "%0*x" % (length, self.rng.getrandbits(4 * length))
+        return f"{self.rng.getrandbits(4 * length):0{length}x}"
 
     def now(self) -> float:
         """Fake time in epoch seconds, at millisecond precision."""
@@ -187,7 +187,7 @@ class Service:
                 env,
                 access_key,
                 self.new_worker_id(),
-                "%012d" % self.rng.randrange(10**11, 10**12),
+                f"{self.rng.randrange(10**11, 10**12):012d}",
                 self.options.balance,
             )
             env.worlds[access_key] = world
@@ -507,10 +507,10 @@ def require_hit(svc: Service, world: World, hit_id: str) -> HIT:
 
 __all__ = [
     "OPERATIONS",
-    "Service",
-    "operation",
     "MTurkServiceError",
-    "require_hit",
-    "money_text",
+    "Service",
     "insufficient_funds",
+    "money_text",
+    "operation",
+    "require_hit",
 ]

@@ -51,7 +51,9 @@ def accept(svc: Service, worker_id: str, hit_id: str) -> Assignment:
         svc.process_due(now)
         hit = find_hit(svc, hit_id)
         if hit.expired:
-            raise WorkerActionError(f"HIT {hit_id} has expired and can no longer be accepted.", "expired")
+            raise WorkerActionError(
+                f"HIT {hit_id} has expired and can no longer be accepted.", "expired"
+            )
         held = hit.by_worker.get(worker_id)
         if held is not None and held.status in (ACCEPTED, *VISIBLE_ASSIGNMENT_STATUSES):
             # A worker holds at most one assignment per HIT (MTurk staff, ParlAI#89).

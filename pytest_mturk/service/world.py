@@ -45,7 +45,7 @@ class Environment:
     environment; each requester's HITs, money and blocks live in its :class:`World`.
     """
 
-    __slots__ = ("name", "is_sandbox", "worlds", "qualification_types", "qual_type_order")
+    __slots__ = ("is_sandbox", "name", "qual_type_order", "qualification_types", "worlds")
 
     def __init__(self, name: str, is_sandbox: bool) -> None:
         self.name = name
@@ -59,33 +59,33 @@ class World:
     """Everything one requester (access key id) owns in one environment."""
 
     __slots__ = (
-        "env",
         "access_key",
-        "customer_id",
         "account_id",
-        "hit_types",
-        "hit_type_by_key",
-        "hits",
-        "hit_index",
-        "reviewable",
-        "reviewing",
-        "create_tokens",
-        "tokens",
-        "bonuses",
-        "bonus_tokens",
-        "blocks",
         "block_seq",
-        "prepaid",
-        "paid_rewards",
+        "blocks",
+        "bonus_tokens",
+        "bonuses",
+        "create_tokens",
+        "customer_id",
+        "env",
+        "hit_index",
+        "hit_type_by_key",
+        "hit_types",
+        "hits",
+        "last_request_time",
         "paid_bonuses",
         "paid_fees",
-        "reserved",
-        "worked_with",
+        "paid_rewards",
+        "prepaid",
         "qual_names",
-        "qualifications",
-        "qual_requests",
         "qual_request_index",
-        "last_request_time",
+        "qual_requests",
+        "qualifications",
+        "reserved",
+        "reviewable",
+        "reviewing",
+        "tokens",
+        "worked_with",
     )
 
     def __init__(
