@@ -721,3 +721,13 @@ def test_a_failed_create_changes_nothing(client: Any, fake: MTurkFake) -> None:
         client.create_hit(**hit_args(Title="new type", Question="<bad"))
     assert client.list_hits()["NumResults"] == before
     assert fake._service.envs["sandbox"].worlds["AKIAPYTESTMTURKTEST1"].hit_types == {}
+
+
+def test_list_reviewable_hits_carries_only_hit_ids(client: Any) -> None:
+    hit = create(client)
+    client.update_expiration_for_hit(HITId=hit["HITId"], ExpireAt=0)
+    page = client.list_reviewable_hits()
+    assert page["HITs"] == [{"HITId": hit["HITId"]}] and page["NumResults"] == 1
+    assert "NextToken" in page
+    last = client.list_reviewable_hits(NextToken=page["NextToken"])
+    assert last["HITs"] == [] and "NextToken" not in last

@@ -245,7 +245,13 @@ def list_reviewable_hits(svc: Service, world: World, params: Params) -> dict[str
     type_id = params.get("HITTypeId")
     if type_id is not None:
         items = ((k, h) for k, h in items if h.hit_type.id == type_id)
-    return page_of(items, params, scope, svc.next_seq(), hit_dict, "HITs")
+    # Real ListReviewableHITs pages carry only the HIT ids (aws-sdk-js#2522 sandbox capture, as
+    # the legacy GetReviewableHITs did); clients call GetHIT for the rest.
+    return page_of(items, params, scope, svc.next_seq(), _id_only, "HITs")
+
+
+def _id_only(hit: HIT) -> dict[str, Any]:
+    return {"HITId": hit.id}
 
 
 def _java_date(ts: float) -> str:
