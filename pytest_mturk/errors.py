@@ -215,9 +215,12 @@ class NotSupportedByFake(MTurkServiceError):
 class WorkerActionError(Exception):
     """A simulated worker could not do what the test asked, for the reason MTurk would give.
 
-    Raised by :class:`pytest_mturk.Worker` methods (``accept``, ``submit``, ...). ``reason`` is a
-    short machine-readable word (``"not_found"``, ``"not_assignable"``, ``"expired"``, ``"full"``,
-    ``"already_accepted"``, ``"blocked"``, ``"requirement"``, ``"state"``, ``"answers"``).
+    Raised by :class:`pytest_mturk.Worker` methods (``accept``, ``submit``,
+    ``request_qualification``, ...). ``reason`` is a short machine-readable word:
+    ``"not_found"``, ``"not_assignable"``, ``"expired"``, ``"full"``, ``"already_accepted"``,
+    ``"blocked"``, ``"requirement"``, ``"state"``, ``"answers"``, and for qualification requests
+    ``"not_requestable"``, ``"inactive"``, ``"no_retake"``, ``"retry_delay"``,
+    ``"test_duration"``.
     """
 
     def __init__(self, message: str, reason: str = "refused") -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,10 @@ _LOCALES = {
     "JP": "ja_JP",
     "PL": "pl_PL",
 }
+
+
+def _as_utc(when: datetime) -> datetime:
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
 
 
 @lru_cache(maxsize=32)
@@ -117,16 +122,24 @@ class Worker:
         self,
         qualification_type_id: str,
         answers: Mapping[str, str | Sequence[str]] | str | None = None,
+        *,
+        started_at: datetime | None = None,
     ) -> str | None:
         """Request a qualification (taking its test with ``answers`` if it has one).
 
         Returns the QualificationRequestId when the request waits for the requester, or None
         when it was granted at once (AutoGranted, or a test scored with its AnswerKey).
+        ``started_at`` is when the worker began the test (fake time); answers given more than
+        TestDurationInSeconds later are refused (reason ``"test_duration"``).
         """
         from pytest_mturk.service import qualifications
 
         return qualifications.worker_request(
-            self._fake._service, self.worker_id, qualification_type_id, answers
+            self._fake._service,
+            self.worker_id,
+            qualification_type_id,
+            answers,
+            started_at=None if started_at is None else _as_utc(started_at).timestamp(),
         )
 
     def can_discover(self, hit_id: str) -> bool:
@@ -147,12 +160,15 @@ class Worker:
 
         return qualifications.worker_can(self._fake._service, self.worker_id, hit_id, "accept")
 
-    def search_hits(self, query: str | None = None) -> list[str]:
+    def search_hits(self, query: str | None = None, *, environment: str | None = None) -> list[str]:
         """Ids of the live, assignable HITs this worker can discover (optionally matching
-        ``query`` in title, description or keywords), newest first."""
+        ``query`` in title, description or keywords; optionally only in ``environment``,
+        "sandbox" or "production"), newest first."""
         from pytest_mturk.service import qualifications
 
-        return qualifications.worker_search(self._fake._service, self.worker_id, query)
+        return qualifications.worker_search(
+            self._fake._service, self.worker_id, query, environment=environment
+        )
 
     def qualification_value(self, qualification_type_id: str) -> int | None:
         """This worker's value for a qualification type (system types included), or None."""
@@ -181,7 +197,12 @@ class Workers:
 
     def __init__(self, fake: MTurkFake) -> None:
         self._fake = fake
-        self._profiles: dict[str, WorkerProfile] = {}
+
+    @property
+    def _profiles(self) -> dict[str, WorkerProfile]:
+        # Profiles live in the service, so snapshots and dumps carry them.
+        profiles: dict[str, WorkerProfile] = self._fake._service.profiles
+        return profiles
 
     def create(
         self,
@@ -232,7 +253,6 @@ class Workers:
                 prior_rejected=rejected,
                 masters=masters,
             )
-            self._profiles[worker_id] = profile
             svc.known_workers.add(worker_id)
             svc.profiles[worker_id] = profile
             return Worker(self._fake, profile)

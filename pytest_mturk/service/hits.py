@@ -70,8 +70,8 @@ def _find_or_build_type(svc: Service, world: World, params: Params) -> tuple[HIT
     if existing is not None:
         return existing, False
     ht = HITType(
-        id=svc.new_id(),
-        group_id=svc.new_id(),
+        id="",  # ids are drawn in _register_type, once the whole call has succeeded
+        group_id="",
         title=params["Title"],
         description=params["Description"],
         keywords=params.get("Keywords"),
@@ -86,7 +86,9 @@ def _find_or_build_type(svc: Service, world: World, params: Params) -> tuple[HIT
     return ht, True  # registered by _register_type once the whole call has succeeded
 
 
-def _register_type(world: World, ht: HITType) -> None:
+def _register_type(svc: Service, world: World, ht: HITType) -> None:
+    ht.id = svc.new_id()
+    ht.group_id = svc.new_id()
     world.hit_types[ht.id] = ht
     world.hit_type_by_key[
         (
@@ -105,7 +107,7 @@ def _register_type(world: World, ht: HITType) -> None:
 def create_hit_type(svc: Service, world: World, params: Params) -> dict[str, Any]:
     ht, new = _find_or_build_type(svc, world, params)
     if new:
-        _register_type(world, ht)
+        _register_type(svc, world, ht)
     return {"HITTypeId": ht.id}
 
 
@@ -179,7 +181,7 @@ def _create(svc: Service, world: World, params: Params, ht: HITType, new_type: b
     svc.check_funds(world, max_assignments * (ht.reward + fee))
     # Everything is checked: from here on the call succeeds.
     if new_type:
-        _register_type(world, ht)
+        _register_type(svc, world, ht)
     hit = HIT(
         id=svc.new_id(),
         seq=svc.next_seq(),

@@ -78,6 +78,7 @@ class HIT:
     pending: int = 0
     completed: int = 0
     submitted: int = 0  # submitted and not yet reviewed
+    lost_slots: int = 0  # returned or abandoned after expiry, or zeroed at expiry
     status: str = ASSIGNABLE
     status_seq: int = 0
     review_status: str = "NotReviewed"

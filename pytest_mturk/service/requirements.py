@@ -17,18 +17,30 @@ ADULT = "00000000000000000060"
 PERCENT_APPROVED = "000000000000000000L0"
 
 _SYSTEM = (
-    (NUMBER_HITS_APPROVED, "Worker_NumberHITsApproved",
-     "Number of HITs a Worker has had approved."),
+    (
+        NUMBER_HITS_APPROVED,
+        "Worker_NumberHITsApproved",
+        "Number of HITs a Worker has had approved.",
+    ),
     (LOCALE, "Worker_Locale", "The location of the Worker, as given in the Worker's address."),
     (ADULT, "Worker_Adult", "Workers who have agreed to see adult content."),
-    (PERCENT_APPROVED, "Worker_PercentAssignmentsApproved",
-     "Percentage of the Worker's submitted assignments that were approved."),
+    (
+        PERCENT_APPROVED,
+        "Worker_PercentAssignmentsApproved",
+        "Percentage of the Worker's submitted assignments that were approved.",
+    ),
 )
 _EPOCH_2005 = 1117584000.0
 
 INTEGER_COMPARATORS = frozenset(
-    {"LessThan", "LessThanOrEqualTo", "GreaterThan", "GreaterThanOrEqualTo", "EqualTo",
-     "NotEqualTo"}
+    {
+        "LessThan",
+        "LessThanOrEqualTo",
+        "GreaterThan",
+        "GreaterThanOrEqualTo",
+        "EqualTo",
+        "NotEqualTo",
+    }
 )
 
 
@@ -39,7 +51,11 @@ def masters_id(env: Environment) -> str:
 def install_system_types(env: Environment) -> None:
     """Give an environment its system qualification types (Masters ids differ per site)."""
     entries = [
-        (masters_id(env), "Masters", "Workers who have demonstrated excellence across a wide range of HITs."),
+        (
+            masters_id(env),
+            "Masters",
+            "Workers who have demonstrated excellence across a wide range of HITs.",
+        ),
         *_SYSTEM,
     ]
     for i, (type_id, name, description) in enumerate(entries):
@@ -88,6 +104,15 @@ def normalize_requirements(
             raise RequestError(
                 f"QualificationType [{type_id}] does not exist.",
                 "AWS.MechanicalTurk.QualificationTypeDoesNotExist",
+            )
+        if qt.status != "Active":
+            # MD (QualificationType.QualificationTypeStatus): the status decides "if HITs can be
+            # created with requirements based on this type". Code from the legacy list; the
+            # wording follows the real "status of" family [unconfirmed].
+            raise RequestError(
+                f"QualificationType [{type_id}] is {qt.status}.  "
+                "This operation can be called with a status of: Active",
+                "AWS.MechanicalTurk.InvalidQualificationTypeState",
             )
         if type_id in seen:
             raise _pve(f"QualificationType {type_id} is used in more than one requirement.")

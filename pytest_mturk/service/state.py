@@ -94,6 +94,9 @@ class Service:
         self.ledgers = ledgers
         self.lock = threading.RLock()
         self.rng = random.Random(options.seed)
+        # Request ids and event ids come from their own generator, so that a failed call leaves
+        # the model's generator (and so every later id) exactly as it was.
+        self.aux_rng = random.Random(None if options.seed is None else options.seed + 1)
         self.envs: dict[str, Environment] = {}
         self.hits_by_id: dict[str, HIT] = {}
         self.assignments_by_id: dict[str, Assignment] = {}
@@ -164,7 +167,7 @@ class Service:
         return self.new_id(self.rng.choice((13, 14)), "A")
 
     def hex_id(self, length: int = 40) -> str:
-        return f"{self.rng.getrandbits(4 * length):0{length}x}"
+        return f"{self.aux_rng.getrandbits(4 * length):0{length}x}"
 
     def now(self) -> float:
         """Fake time in epoch seconds, at millisecond precision."""
@@ -286,6 +289,7 @@ class Service:
         """The HIT's lifetime is over: no new accepts; Reviewable once nothing is pending."""
         hit.expired = True
         if not self.options.keep_available_after_expiry:
+            hit.lost_slots += hit.available
             hit.available = 0
         self.emit(hit, "HITExpired", at)
         self.settle(hit, at)
@@ -354,6 +358,8 @@ class Service:
         hit.pending -= 1
         if not hit.expired and hit.status != DISPOSED:
             hit.available += 1
+        else:
+            hit.lost_slots += 1
         self.emit(hit, "AssignmentReturned" if how == RETURNED else "AssignmentAbandoned", at, a)
         self.settle(hit, at)
         self.rebalance(hit)

@@ -77,6 +77,7 @@ class World:
         "paid_fees",
         "paid_rewards",
         "prepaid",
+        "qual_holders",
         "qual_names",
         "qual_request_index",
         "qual_requests",
@@ -118,7 +119,10 @@ class World:
         self.qual_names: dict[str, QualificationType] = {}
         # (type id, worker id) -> qualification, for types this requester owns.
         self.qualifications: dict[tuple[str, str], Qualification] = {}
+        # type id -> worker id -> qualification, in order of first grant (a per-type index).
+        self.qual_holders: dict[str, dict[str, Qualification]] = {}
         self.qual_requests: dict[str, QualificationRequest] = {}
+        # Pending requests only, in seq order (resolved ones are taken out).
         self.qual_request_index: list[QualificationRequest] = []
         self.last_request_time: dict[tuple[str, str], float] = {}
 
