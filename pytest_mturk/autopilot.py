@@ -60,6 +60,9 @@ class Autopilot:
                 if hit.status == ASSIGNABLE and not hit.expired:
                     self._on_created(hit)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Autopilot:
+        return self  # shared between a fake and its snapshots: it acts on the current state
+
     def stop(self) -> None:
         """No more work from these workers (work already scheduled is dropped)."""
         self.active = False
@@ -72,7 +75,7 @@ class Autopilot:
         if self.delay <= 0:
             self._work(hit, svc.now())
         else:
-            svc.schedule_callback(svc.now() + self.delay, lambda at: self._work(hit, at))
+            svc.schedule_callback(svc.now() + self.delay, _Work(self, hit))
 
     def _work(self, hit: HIT, at: float) -> None:
         if not self.active:
@@ -103,3 +106,16 @@ class Autopilot:
         faker = _faker("en_US")
         faker.seed_instance(self._fake._service.rng.getrandbits(64))
         return str(faker.sentence())
+
+
+class _Work:
+    """Autopilot work scheduled on the due-time heap (a class, so snapshots copy its HIT)."""
+
+    __slots__ = ("hit", "pilot")
+
+    def __init__(self, pilot: Autopilot, hit: HIT) -> None:
+        self.pilot = pilot
+        self.hit = hit
+
+    def __call__(self, at: float) -> None:
+        self.pilot._work(self.hit, at)

@@ -220,7 +220,8 @@ class WorkerActionError(Exception):
     ``"not_found"``, ``"not_assignable"``, ``"expired"``, ``"full"``, ``"already_accepted"``,
     ``"blocked"``, ``"requirement"``, ``"state"``, ``"answers"``, and for qualification requests
     ``"not_requestable"``, ``"inactive"``, ``"no_retake"``, ``"retry_delay"``,
-    ``"test_duration"``.
+    ``"test_duration"``; ``"question_form"`` from ``worker.open`` (a QuestionForm HIT has no
+    page of its own).
     """
 
     def __init__(self, message: str, reason: str = "refused") -> None:

@@ -23,6 +23,7 @@ from pytest_mturk import _hook
 
 if TYPE_CHECKING:
     from pytest_mturk.autopilot import Autopilot
+    from pytest_mturk.persist import Snapshot
 from pytest_mturk.clock import Clock
 from pytest_mturk.ledgers import Email, Ledgers, Notification, Payment
 from pytest_mturk.service.options import FakeOptions
@@ -195,6 +196,16 @@ class MTurkFake:
     def reset(self) -> None:
         """Forget all state (HITs, workers, money, records); keep the options and activation."""
         self._build()
+        self._rebind_edges()
+
+    def _rebind_edges(self) -> None:
+        # The HTTP edges and notification transports hang on the service object: a new one
+        # (reset, restore) needs them again.
+        if self._started:
+            from pytest_mturk import external
+
+            external.stop(self)
+            external.start(self)
 
     @property
     def active(self) -> bool:
@@ -281,6 +292,63 @@ class MTurkFake:
         from pytest_mturk.autopilot import Autopilot
 
         return Autopilot(self, workers, answers, delay, **worker_profile)
+
+    # ------------------------------------------------------------------ state
+
+    def snapshot(self) -> Snapshot:
+        """A copy of the whole state, to ``restore`` later (calls made are not part of it)."""
+        from pytest_mturk.persist import Snapshot, copy_service
+
+        with self._service.lock:
+            return Snapshot(copy_service(self._service))
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Go back to the state of ``snapshot`` (which stays reusable)."""
+        from pytest_mturk.persist import copy_service
+
+        with self._service.lock:
+            self._service = copy_service(snapshot.service)
+            self.ledgers = self._service.ledgers
+        self._rebind_edges()
+
+    def dump_state(self) -> dict[str, Any]:
+        """The whole state as JSON-compatible data (``json.dumps`` it to save a scenario).
+
+        Scheduled autopilot work is behaviour, not state, and is left out.
+        """
+        from dataclasses import asdict
+
+        from pytest_mturk.persist import dump_service
+
+        with self._service.lock:
+            return dump_service(self._service, asdict(self.options))
+
+    @classmethod
+    def load_state(cls, data: dict[str, Any], **options: Any) -> MTurkFake:
+        """A new (not started) fake holding the state of ``data`` from ``dump_state()``.
+
+        ``options`` override the dumped ones (for example ``autopilot``).
+        """
+        from pytest_mturk.persist import load_service, options_of
+
+        merged = {**options_of(data), **options}
+        pilot = merged.pop("autopilot", None)
+        fake = cls(**merged)
+        load_service(fake._service, data)
+        fake.ledgers = fake._service.ledgers
+        if pilot:
+            fake.autopilot(**pilot) if isinstance(pilot, dict) else fake.autopilot(workers=pilot)
+        return fake
+
+    def check_invariants(self) -> None:
+        """Verify the model: HIT counters equal the assignments behind them, every assignment is
+        in exactly one state, money is conserved, no record points at a missing one. Raises
+        ``pytest_mturk.invariants.InvariantError`` listing every problem."""
+        from pytest_mturk import invariants
+
+        with self._service.lock:
+            self._service.process_due(self._service.now())
+            invariants.check(self._service)
 
     # ------------------------------------------------------------------ layouts
 

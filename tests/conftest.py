@@ -96,3 +96,24 @@ def error_of(excinfo: Any) -> tuple[str, str, str | None]:
     """(code, message, TurkErrorCode) of a botocore ClientError."""
     response = excinfo.value.response
     return response["Error"]["Code"], response["Error"]["Message"], response.get("TurkErrorCode")
+
+
+@pytest.fixture(autouse=True)
+def _invariants_hold_after_every_test() -> Iterator[None]:
+    """Every fake a test started must still be consistent when the test ends."""
+    from pytest_mturk import MTurkFake as _Fake
+
+    started: list[_Fake] = []
+    original = _Fake.start
+
+    def tracking_start(self: _Fake, *args: Any, **kwargs: Any) -> _Fake:
+        started.append(self)
+        return original(self, *args, **kwargs)
+
+    _Fake.start = tracking_start  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        _Fake.start = original  # type: ignore[method-assign]
+    for fake in started:
+        fake.check_invariants()

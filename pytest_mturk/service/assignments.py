@@ -79,7 +79,7 @@ def list_assignments_for_hit(svc: Service, world: World, params: Params) -> dict
     after = decode_token(scope, params.get("NextToken"))
     visible = hit.assignments  # submitted or later, in submit order; the index is the key
     items = ((i, a) for i in range(after + 1, len(visible)) if (a := visible[i]).status in wanted)
-    return page_of(items, params, scope, svc.next_seq(), assignment_dict, "Assignments")
+    return page_of(items, params, scope, svc.next_nonce(), assignment_dict, "Assignments")
 
 
 @operation("ApproveAssignment")
@@ -213,7 +213,7 @@ def list_bonus_payments(svc: Service, world: World, params: Params) -> dict[str,
 
     after = decode_token(scope, params.get("NextToken"))
     items = ((b.seq, b) for b in world.bonuses if b.seq > after and match(b))
-    return page_of(items, params, scope, svc.next_seq(), bonus_dict, "BonusPayments")
+    return page_of(items, params, scope, svc.next_nonce(), bonus_dict, "BonusPayments")
 
 
 def _unused(x: Decimal) -> None:  # pragma: no cover

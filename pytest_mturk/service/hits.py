@@ -234,7 +234,7 @@ def list_hits(svc: Service, world: World, params: Params) -> dict[str, Any]:
     scope = "ListHITs"
     after = decode_token(scope, params.get("NextToken"))
     items = world.hit_index.iter_after(after)
-    return page_of(items, params, scope, svc.next_seq(), hit_dict, "HITs")
+    return page_of(items, params, scope, svc.next_nonce(), hit_dict, "HITs")
 
 
 @operation("ListReviewableHITs")
@@ -249,7 +249,7 @@ def list_reviewable_hits(svc: Service, world: World, params: Params) -> dict[str
         items = ((k, h) for k, h in items if h.hit_type.id == type_id)
     # Real ListReviewableHITs pages carry only the HIT ids (aws-sdk-js#2522 sandbox capture, as
     # the legacy GetReviewableHITs did); clients call GetHIT for the rest.
-    return page_of(items, params, scope, svc.next_seq(), _id_only, "HITs")
+    return page_of(items, params, scope, svc.next_nonce(), _id_only, "HITs")
 
 
 def _id_only(hit: HIT) -> dict[str, Any]:

@@ -428,7 +428,7 @@ def list_qualification_types(svc: Service, world: World, params: Params) -> dict
         items(),
         params,
         scope,
-        svc.next_seq(),
+        svc.next_nonce(),
         lambda qt: type_dict(qt, world),
         "QualificationTypes",
     )
@@ -603,7 +603,7 @@ def list_workers_with_qualification_type(
         for q in world.qual_holders.get(qt.id, {}).values()
         if q.seq > after and q.status == status
     )
-    return page_of(items, params, scope, svc.next_seq(), qualification_dict, "Qualifications")
+    return page_of(items, params, scope, svc.next_nonce(), qualification_dict, "Qualifications")
 
 
 @operation("ListHITsForQualificationType")
@@ -617,7 +617,7 @@ def list_hits_for_qualification_type(svc: Service, world: World, params: Params)
         for seq, hit in world.hit_index.iter_after(after)
         if any(r["QualificationTypeId"] == qt.id for r in hit.hit_type.requirements)
     )
-    return page_of(items, params, scope, svc.next_seq(), hit_dict, "HITs")
+    return page_of(items, params, scope, svc.next_nonce(), hit_dict, "HITs")
 
 
 # ----------------------------------------------------------------------------- requests
@@ -640,7 +640,7 @@ def list_qualification_requests(svc: Service, world: World, params: Params) -> d
             if type_id is None or r.type.id == type_id:
                 yield r.seq, r
 
-    return page_of(items(), params, scope, svc.next_seq(), request_dict, "QualificationRequests")
+    return page_of(items(), params, scope, svc.next_nonce(), request_dict, "QualificationRequests")
 
 
 def _pending_request(world: World, request_id: str) -> QualificationRequest:

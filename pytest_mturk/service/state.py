@@ -106,6 +106,7 @@ class Service:
         self.worker_history: dict[str, list[int]] = {}  # worker -> [submitted, approved, rejected]
         self._heap: list[tuple[float, int, int, Any]] = []
         self._seq = itertools.count(1)
+        self._nonce = itertools.count(1)  # page-token nonces: bookkeeping, not state
         self.layouts: dict[str, str] = {}
         from pytest_mturk.service.review import ReviewEngine
 
@@ -153,6 +154,10 @@ class Service:
 
     def next_seq(self) -> int:
         return next(self._seq)
+
+    def next_nonce(self) -> int:
+        """A number for a page token, so that no token is ever issued twice."""
+        return next(self._nonce)
 
     def new_id(self, length: int = 30, first: str = "3") -> str:
         """A fresh id shaped like MTurk's: ``first`` then uppercase letters and digits."""

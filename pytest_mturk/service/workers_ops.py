@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_mturk.errors import ParameterValidationError
+from pytest_mturk.service import checks
 from pytest_mturk.service.pagination import decode_token, page_of
 from pytest_mturk.service.state import Params, Service, operation
 from pytest_mturk.service.world import World
@@ -44,7 +44,7 @@ def list_worker_blocks(svc: Service, world: World, params: Params) -> dict[str, 
         items,
         params,
         scope,
-        svc.next_seq(),
+        svc.next_nonce(),
         lambda b: {"WorkerId": b[0], "Reason": b[1]},
         "WorkerBlocks",
     )
@@ -52,28 +52,27 @@ def list_worker_blocks(svc: Service, world: World, params: Params) -> dict[str, 
 
 @operation("NotifyWorkers")
 def notify_workers(svc: Service, world: World, params: Params) -> dict[str, Any]:
+    """E-mail workers this requester has approved or rejected work from (MD).
+
+    Workers who cannot be written to come back in ``NotifyWorkersFailureStatuses``; they never
+    make the call fail (MTurkR#29, aws-sdk-java#2055). Sent mail is recorded in ``fake.emails``.
+    """
     subject = params["Subject"]
     text = params["MessageText"]
     worker_ids = params["WorkerIds"]
-    # Limits confirmed (MD); the wording of the refusals is [unconfirmed].
-    for name, value, limit in (("Subject", subject, 200), ("MessageText", text, 4096)):
-        if len(value) > limit:
-            raise ParameterValidationError(
-                f"The value of {name} is {len(value)} characters long, which exceeds the maximum "
-                f"of {limit} characters.",
-                name,
-            )
-    if len(worker_ids) > 100:
-        raise ParameterValidationError(
-            f"The value {len(worker_ids)} is invalid for WorkerIds. "
-            "Valid values range from 1 to 100.",
-            "WorkerIds",
-        )
+    # Limits confirmed (MD: up to 100 ids, Subject 200, MessageText 4096 characters); the family
+    # and wording of the refusals are [unconfirmed] (reference §13.2).
+    if not 1 <= len(worker_ids) <= 100:
+        raise checks.out_of_range(len(worker_ids), "WorkerIds", 1, 100)
+    for name, limit in (("Subject", 200), ("MessageText", 4096)):
+        checks.not_blank(params, name)
+        checks.max_length(params, name, limit)
     now = svc.now()
     failures: list[dict[str, Any]] = []
-    for worker_id in worker_ids:
+    for worker_id in dict.fromkeys(worker_ids):  # one message per worker, even if listed twice
         if worker_id not in world.worked_with:
-            # Per-worker failures come back in the list, never as an exception (MTurkR#29).
+            # "Cannot send a notification to a worker who has not done any work for you"
+            # (HardFailure, MTurkR#29): a per-worker failure, never an exception.
             failures.append(
                 {
                     "NotifyWorkersFailureCode": "HardFailure",
