@@ -154,6 +154,9 @@ class MTurkFake:
         self._service = Service(self.options, self.clock, self.ledgers)
         self.workers = Workers(self)
         self.calls: list[CallRecord] = []
+        from pytest_mturk.faults import Faults
+
+        self.faults = Faults(self.clock)
         self._internal_errors: list[BaseException] = []
         self._refused_keys: set[str] = set()
         pilot = self.options.autopilot
@@ -225,9 +228,13 @@ class MTurkFake:
         from botocore.awsrequest import AWSResponse
 
         from pytest_mturk import protocol
+        from pytest_mturk.faults import TransportFault
 
         host = urlsplit(request.url).netloc
-        status, body, _ = protocol.handle(self, request.headers, request.body, host)
+        try:
+            status, body, _ = protocol.handle(self, request.headers, request.body, host)
+        except TransportFault as fault:
+            raise _botocore_failure(fault.kind, request.url) from None
         headers: Any = self._headers(body)  # AWSResponse wraps any mapping in HeadersDict
         return AWSResponse(request.url, status, headers, _Raw(body))
 
@@ -470,6 +477,17 @@ class MTurkFake:
     def __repr__(self) -> str:
         state = "active" if self._started else "inactive"
         return f"<MTurkFake {state} hits={len(self._service.hits_by_id)} calls={len(self.calls)}>"
+
+
+def _botocore_failure(kind: str, url: str) -> Exception:
+    """The botocore exception a connection-level failure surfaces as (botocore retries them)."""
+    from botocore import exceptions
+
+    if kind == "ReadTimeout":
+        return exceptions.ReadTimeoutError(endpoint_url=url)
+    if kind == "ConnectionClosed":
+        return exceptions.ConnectionClosedError(endpoint_url=url)
+    return exceptions.EndpointConnectionError(endpoint_url=url)
 
 
 class _Raw:

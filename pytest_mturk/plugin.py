@@ -71,6 +71,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "mturk(**options): options for this test's fake MTurk (seed=, balance=, strict_workers=, "
         "...); also switches the fake on for the test",
     )
+    config.addinivalue_line(
+        "markers",
+        "mturk_fault(operation, error='ServiceFault', **kwargs): inject a fault into this test's "
+        "fake MTurk (arguments as for fake.faults.add; required=True fails the test if it "
+        "never fired)",
+    )
     mode = _mode(config)
     config.stash[_MODE] = mode
     if mode[0]:
@@ -114,13 +120,18 @@ def _make_fake(request: pytest.FixtureRequest) -> MTurkFake:
     if pilot and "autopilot" not in options:
         options["autopilot"] = pilot
     fake = MTurkFake(**options)
+    for marker in request.node.iter_markers("mturk_fault"):
+        fake.faults.add(*marker.args, **marker.kwargs)
     return fake.start(patch_environment=not patched)
 
 
 @pytest.fixture(autouse=True)
 def _mturk_auto(request: pytest.FixtureRequest) -> Iterator[MTurkFake | None]:
     on, _ = request.config.stash.get(_MODE, (False, "default"))
-    if not on and request.node.get_closest_marker("mturk") is None:
+    marked = request.node.get_closest_marker("mturk") or request.node.get_closest_marker(
+        "mturk_fault"
+    )
+    if not on and marked is None:
         yield None
         return
     fake = _make_fake(request)
@@ -132,6 +143,13 @@ def _mturk_auto(request: pytest.FixtureRequest) -> Iterator[MTurkFake | None]:
 
 
 def _report_internal_errors(fake: MTurkFake) -> None:
+    required = [f for f in fake.faults.unfired if f.required]
+    if required:
+        pytest.fail(
+            "injected fault(s) marked required never fired:\n"
+            + "\n".join(f"  - {f.describe()}" for f in required),
+            pytrace=False,
+        )
     if fake._internal_errors:
         first = fake._internal_errors[0]
         pytest.fail(

@@ -21,6 +21,7 @@ from pytest_mturk.errors import (
     UnknownOperationException,
     UnrecognizedClientException,
 )
+from pytest_mturk.faults import TransportFault
 
 if TYPE_CHECKING:
     from pytest_mturk.fake import MTurkFake
@@ -128,8 +129,22 @@ def handle(
             ) from exc
         if not isinstance(params, dict):
             raise SerializationException("Start of structure or map found where not expected.")
+        injected = fake.faults.pick(operation, params) if fake.faults.active else None
+        if isinstance(injected, MTurkServiceError):  # a rate limit
+            raise injected
+        if injected is not None and not injected.applied:
+            if injected.connection_level:
+                raise TransportFault(injected.error)
+            raise injected.service_error()
         result = fake._call(operation, env_name, is_sandbox, key, params)
         payload = json.dumps(result).encode()
+        if injected is not None:  # applied, and the answer is lost
+            if injected.connection_level:
+                raise TransportFault(injected.error)
+            raise injected.service_error()
+    except TransportFault as exc:
+        _record(fake, headers, operation, params, 0, exc.kind, None, env_name, key)
+        raise
     except MTurkServiceError as exc:
         error = exc
         status, payload = _error(exc, int(service.now() * 1000))
@@ -138,21 +153,44 @@ def handle(
         fake._internal_errors.append(exc)
         error = ServiceFault()
         status, payload = _error(error, int(service.now() * 1000))
-    sdk = header(headers, "amz-sdk-request") or ""
-    m = _ATTEMPT.search(sdk)
+    _record(
+        fake,
+        headers,
+        operation,
+        params,
+        status,
+        None if error is None else error.type_name.rsplit("#", 1)[-1],
+        getattr(error, "turk_error_code", None),
+        env_name,
+        key,
+    )
+    return status, payload, operation
+
+
+def _record(
+    fake: MTurkFake,
+    headers: Mapping[str, Any],
+    operation: str | None,
+    params: Any,
+    status: int,
+    error_code: str | None,
+    turk_error_code: str | None,
+    env_name: str | None,
+    key: str | None,
+) -> None:
     from pytest_mturk.fake import CallRecord
 
+    m = _ATTEMPT.search(header(headers, "amz-sdk-request") or "")
     fake._record_call(
         CallRecord(
             operation,
             params if isinstance(params, dict) else {},
             status,
-            None if error is None else error.type_name.rsplit("#", 1)[-1],
-            getattr(error, "turk_error_code", None),
+            error_code,
+            turk_error_code,
             int(m.group(1)) if m else 1,
-            service.clock.now(),
+            fake.clock.now(),
             env_name,
             key,
         )
     )
-    return status, payload, operation
