@@ -22,11 +22,15 @@ UNIQUE_ID = "pytest-mturk-before-send"
 
 #: The fakes in force, innermost last. Only the last one answers.
 active: list[MTurkFake] = []
+#: ``host:port`` of running pytest-mturk servers: requests to them really go over HTTP.
+passthrough_hosts: set[str] = set()
 
 
 def before_send(request: Any, **kwargs: Any) -> Any:
     """botocore ``before-send.mturk`` handler: the active fake answers; otherwise botocore sends."""
     if not active:
+        return None
+    if passthrough_hosts and request.url.split("/")[2] in passthrough_hosts:
         return None
     return active[-1]._answer_botocore(request)
 

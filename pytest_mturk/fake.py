@@ -24,6 +24,7 @@ from pytest_mturk import _hook
 if TYPE_CHECKING:
     from pytest_mturk.autopilot import Autopilot
     from pytest_mturk.persist import Snapshot
+    from pytest_mturk.server import MTurkServer
 from pytest_mturk.clock import Clock
 from pytest_mturk.ledgers import Email, Ledgers, Notification, Payment
 from pytest_mturk.service.options import FakeOptions
@@ -356,6 +357,24 @@ class MTurkFake:
         with self._service.lock:
             self._service.process_due(self._service.now())
             invariants.check(self._service)
+
+    # ------------------------------------------------------------------ server mode
+
+    def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        environment: str = "sandbox",
+        verbose: bool = False,
+    ) -> MTurkServer:
+        """Answer MTurk requests over HTTP too (for subprocesses and other SDKs).
+
+        Returns the running :class:`~pytest_mturk.server.MTurkServer`; point clients at its
+        ``url`` (``AWS_ENDPOINT_URL_MTURK``). It stands in for the sandbox (or production).
+        """
+        from pytest_mturk.server import MTurkServer
+
+        return MTurkServer(self, host, port, environment, verbose)
 
     # ------------------------------------------------------------------ layouts
 

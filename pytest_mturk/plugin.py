@@ -217,3 +217,14 @@ def mturk_workers(mturk: MTurkFake) -> Any:
         return [mturk.workers.create(**profile) for _ in range(n)]
 
     return make
+
+
+@pytest.fixture
+def mturk_server(mturk: MTurkFake) -> Iterator[Any]:
+    """The test's fake served over HTTP (``mturk_server.url``), for subprocesses and other SDKs;
+    it stands in for the sandbox."""
+    server = mturk.serve()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pytest_mturk.errors import (
     MissingAuthenticationTokenException,
@@ -82,18 +81,24 @@ def _error(exc: MTurkServiceError, now_ms: int) -> tuple[int, bytes]:
 _ATTEMPT = re.compile(r"attempt=(\d+)")
 
 
-def header(headers: Mapping[str, Any], name: str) -> str | None:
+class Headers(Protocol):
+    """Anything with a case-insensitive or exact ``get`` (botocore headers, http.server's)."""
+
+    def get(self, name: str, default: Any = None, /) -> Any: ...
+
+
+def header(headers: Headers, name: str) -> str | None:
     """A header as text, whatever its case and whether botocore holds it as bytes."""
     value = headers.get(name)
     if value is None:
         value = headers.get(name.lower())
     if isinstance(value, bytes):
         return value.decode("latin-1")
-    return value
+    return None if value is None else str(value)
 
 
 def handle(
-    fake: MTurkFake, headers: Mapping[str, Any], body: bytes | str | None, host: str
+    fake: MTurkFake, headers: Headers, body: bytes | str | None, host: str
 ) -> tuple[int, bytes, str | None]:
     """Answer one request: (HTTP status, JSON body, operation name or None). Records the call."""
     service = fake._service
@@ -169,7 +174,7 @@ def handle(
 
 def _record(
     fake: MTurkFake,
-    headers: Mapping[str, Any],
+    headers: Headers,
     operation: str | None,
     params: Any,
     status: int,

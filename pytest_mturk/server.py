@@ -1,0 +1,127 @@
+"""Server mode: the same fake over HTTP, for subprocesses and non-Python SDKs.
+
+    with MTurkFake(seed=1) as fake, fake.serve() as server:
+        subprocess.run([...], env={**os.environ, "AWS_ENDPOINT_URL_MTURK": server.url})
+
+or from a shell: ``pytest-mturk serve --port 8443``. Requests are answered by the same protocol
+module as in process; the server stands in for the sandbox (``environment="production"`` for
+production), so clients pointed at it share the sandbox world of in-process clients with the
+same access key.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+from pytest_mturk import _hook, protocol
+from pytest_mturk.faults import TransportFault
+
+if TYPE_CHECKING:
+    from pytest_mturk.fake import MTurkFake
+
+__all__ = ["MTurkServer"]
+
+_HOSTS = {
+    "sandbox": "mturk-requester-sandbox.us-east-1.amazonaws.com",
+    "production": "mturk-requester.us-east-1.amazonaws.com",
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: SDKs reuse their connections
+    server: _Server
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        fake = self.server.fake
+        try:
+            status, payload, _ = protocol.handle(fake, self.headers, body, self.server.host)
+        except TransportFault:
+            # A connection-level fault: drop the connection without an answer.
+            self.close_connection = True
+            return
+        self.send_response(status)
+        self.send_header("x-amzn-RequestId", fake._request_id())
+        self.send_header("Content-Type", protocol.CONTENT_TYPE)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_GET(self) -> None:
+        payload = b'{"__type": "com.amazon.coral.service#UnknownOperationException"}'
+        self.send_response(404 if self.path != "/" else 400)
+        self.send_header("Content-Type", protocol.CONTENT_TYPE)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], fake: MTurkFake, host: str, verbose: bool) -> None:
+        super().__init__(address, _Handler)
+        self.fake = fake
+        self.host = host
+        self.verbose = verbose
+
+
+class MTurkServer:
+    """A running HTTP server answering for a fake. ``url`` is its endpoint; ``stop()`` ends it.
+
+    Made by ``fake.serve(...)``. Clients in this process that point at ``url`` really go over
+    HTTP (the in-process hook lets them through), which is how the server path is tested.
+    """
+
+    def __init__(
+        self,
+        fake: MTurkFake,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        environment: str = "sandbox",
+        verbose: bool = False,
+    ) -> None:
+        if environment not in _HOSTS:
+            raise ValueError("environment must be 'sandbox' or 'production'")
+        self.fake = fake
+        self.environment = environment
+        self._server = _Server((host, port), fake, _HOSTS[environment], verbose)
+        bound_host, bound_port = self._server.server_address[:2]
+        self.host = str(bound_host)
+        self.port = int(bound_port)
+        self.url = f"http://{self.host}:{self.port}"
+        _hook.passthrough_hosts.add(f"{self.host}:{self.port}")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"pytest-mturk-server-{self.port}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        _hook.passthrough_hosts.discard(f"{self.host}:{self.port}")
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def serve_forever(self) -> None:
+        """Block until interrupted (for the command line)."""
+        try:
+            self._thread.join()
+        except KeyboardInterrupt:
+            self.stop()
+
+    def __enter__(self) -> MTurkServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<MTurkServer {self.url} ({self.environment})>"
