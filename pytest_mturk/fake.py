@@ -13,6 +13,7 @@ import inspect
 import os
 import sys
 import warnings
+from email.utils import formatdate
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -244,6 +245,7 @@ class MTurkFake:
             "x-amzn-RequestId": self._request_id(),
             "Content-Type": "application/x-amz-json-1.1",
             "Content-Length": str(len(body)),
+            "Date": formatdate(self.clock.time(), usegmt=True),
         }
 
     def _request_id(self) -> str:

@@ -12,6 +12,7 @@ same access key.
 from __future__ import annotations
 
 import threading
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,9 @@ class _Handler(BaseHTTPRequestHandler):
             # A connection-level fault: drop the connection without an answer.
             self.close_connection = True
             return
-        self.send_response(status)
+        self.log_request(status)
+        self.send_response_only(status)
+        self.send_header("Date", formatdate(fake.clock.time(), usegmt=True))
         self.send_header("x-amzn-RequestId", fake._request_id())
         self.send_header("Content-Type", protocol.CONTENT_TYPE)
         self.send_header("Content-Length", str(len(payload)))

@@ -82,6 +82,7 @@ def test_response_carries_request_id(client: Any) -> None:
     headers = response["ResponseMetadata"]["HTTPHeaders"]
     assert headers["x-amzn-requestid"] == response["ResponseMetadata"]["RequestId"]
     assert headers["content-type"] == "application/x-amz-json-1.1"
+    assert headers["date"].endswith(" GMT")  # as in the recorded captures
 
 
 def test_no_output_operations_return_only_response_metadata(client: Any) -> None:
