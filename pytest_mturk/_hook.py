@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import sys
+from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -41,27 +42,42 @@ def _add_to_builtins(handlers_module: ModuleType) -> None:
         builtins.append((EVENT, before_send))
 
 
-class _BotocoreWatcher(importlib.abc.MetaPathFinder):
-    """Adds the handler to botocore's built-ins right after ``botocore.handlers`` is imported."""
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Runs ``callback(module)`` right after the module ``name`` is imported, once."""
+
+    def __init__(self, name: str, callback: Callable[[ModuleType], None]) -> None:
+        self.name = name
+        self.callback = callback
 
     def find_spec(
         self, fullname: str, path: Any, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != "botocore.handlers":
+        if fullname != self.name:
             return None
-        sys.meta_path.remove(self)
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or spec.loader is None:
             return spec
         loader = spec.loader
         original = loader.exec_module
+        callback = self.callback
 
         def exec_module(module: ModuleType) -> None:
             original(module)
-            _add_to_builtins(module)
+            callback(module)
 
         loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
+
+
+def after_import(name: str, callback: Callable[[ModuleType], None]) -> None:
+    """Call ``callback(module)`` now if ``name`` is imported, else right after it is."""
+    module = sys.modules.get(name)
+    if module is not None:
+        callback(module)
+    else:
+        sys.meta_path.insert(0, _AfterImport(name, callback))
 
 
 _installed = False
@@ -73,11 +89,7 @@ def install() -> None:
     if _installed:
         return
     _installed = True
-    handlers = sys.modules.get("botocore.handlers")
-    if handlers is not None:
-        _add_to_builtins(handlers)
-    else:
-        sys.meta_path.insert(0, _BotocoreWatcher())
+    after_import("botocore.handlers", _add_to_builtins)
 
 
 def patch_client(client: Any) -> Any:

@@ -17,8 +17,6 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import html
-import importlib.abc
-import importlib.machinery
 import io
 import json
 import logging
@@ -31,6 +29,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from pytest_mturk._hook import after_import
 from pytest_mturk.errors import WorkerActionError
 
 if TYPE_CHECKING:
@@ -496,39 +495,11 @@ def _patch_requests(sessions: ModuleType) -> None:
     session_class.get_adapter = get_adapter
 
 
-class _RequestsWatcher(importlib.abc.MetaPathFinder):
-    """Patches ``requests`` right after ``requests.sessions`` is imported (so that starting a
-    fake never imports requests itself)."""
-
-    def find_spec(
-        self, fullname: str, path: Any, target: ModuleType | None = None
-    ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != "requests.sessions":
-            return None
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or spec.loader is None:
-            return spec
-        loader = spec.loader
-        original = loader.exec_module
-
-        def exec_module(module: ModuleType) -> None:
-            original(module)
-            _patch_requests(module)
-
-        loader.exec_module = exec_module  # type: ignore[method-assign]
-        return spec
-
-
 _watching = False
 
 
 def _install_requests_hook() -> None:
     global _watching
-    sessions = sys.modules.get("requests.sessions")
-    if sessions is not None:
-        _patch_requests(sessions)
-    elif not _watching:
+    if not _watching:
         _watching = True
-        sys.meta_path.insert(0, _RequestsWatcher())
+        after_import("requests.sessions", _patch_requests)

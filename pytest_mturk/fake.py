@@ -13,11 +13,11 @@ import inspect
 import os
 import sys
 import warnings
-from email.utils import formatdate
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from pytest_mturk import _hook

@@ -134,6 +134,10 @@ def _mturk_auto(request: pytest.FixtureRequest) -> Iterator[MTurkFake | None]:
     if not on and marked is None:
         yield None
         return
+    yield from _fake_for_test(request)
+
+
+def _fake_for_test(request: pytest.FixtureRequest) -> Iterator[MTurkFake]:
     fake = _make_fake(request)
     try:
         yield fake
@@ -165,12 +169,7 @@ def mturk(request: pytest.FixtureRequest, _mturk_auto: MTurkFake | None) -> Iter
     if _mturk_auto is not None:
         yield _mturk_auto
         return
-    fake = _make_fake(request)
-    try:
-        yield fake
-    finally:
-        fake.stop()
-        _report_internal_errors(fake)
+    yield from _fake_for_test(request)
 
 
 _clients: dict[tuple[str | None, str | None], Any] = {}

@@ -23,6 +23,7 @@ from pytest_mturk.service.state import (
     Params,
     Service,
     assignment_does_not_exist,
+    check_token,
     money_text,
     operation,
     require_hit,
@@ -30,7 +31,6 @@ from pytest_mturk.service.state import (
 from pytest_mturk.service.world import World
 
 OVERRIDE_WINDOW = 30 * 86_400
-TOKEN_WINDOW = 86_400
 
 
 def invalid_assignment_state(allowed: str, stamp: str = "ms") -> RequestError:
@@ -158,12 +158,7 @@ def send_bonus(svc: Service, world: World, params: Params) -> dict[str, Any]:
         raise invalid_assignment_state("Approved,Rejected")
     token = params.get("UniqueRequestToken")
     if token is not None:
-        seen = world.bonus_tokens.get(token)
-        if seen is not None and now - seen < TOKEN_WINDOW:
-            raise RequestError(
-                f'The idempotency token "{token}" has already been processed.',
-                "AWS.MechanicalTurk.InvalidParameterValue",
-            )
+        check_token(world.bonus_tokens, token, token, now)
     fee = svc.bonus_fee(amount)
     svc.check_funds(world, amount + fee)
     if token is not None:

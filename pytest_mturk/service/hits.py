@@ -20,11 +20,18 @@ from pytest_mturk.service.pagination import decode_token, page_of
 from pytest_mturk.service.render import hit_dict
 from pytest_mturk.service.requirements import normalize_requirements
 from pytest_mturk.service.review import check_policy
-from pytest_mturk.service.state import Params, Service, money_text, operation, require_hit
+from pytest_mturk.service.state import (
+    TOKEN_WINDOW,
+    Params,
+    Service,
+    check_token,
+    money_text,
+    operation,
+    require_hit,
+)
 from pytest_mturk.service.world import World
 
 YEAR = 31_536_000
-TOKEN_WINDOW = 86_400  # UniqueRequestToken repeats are refused for 24 hours (reference §4.3)
 
 
 def invalid_hit_state(hit: HIT, allowed: str) -> RequestError:
@@ -268,12 +275,7 @@ def update_expiration_for_hit(svc: Service, world: World, params: Params) -> dic
     # The service derives an idempotency token from the HIT id and the new expiration, so the
     # identical call repeated is refused (Dallinger#3109, real wording).
     token = f"{hit.id}{_java_date(expire_at)}"
-    seen = world.tokens.get(token)
-    if seen is not None and now - seen < TOKEN_WINDOW:
-        raise RequestError(
-            f'The idempotency token "{token}" has already been processed.',
-            "AWS.MechanicalTurk.InvalidParameterValue",
-        )
+    check_token(world.tokens, token, token, now)
     if hit.status == DISPOSED:
         raise invalid_hit_state(hit, "Assignable, Unassignable, Reviewable, Reviewing")
     if expire_at <= now:
@@ -346,12 +348,7 @@ def create_additional_assignments_for_hit(
     token = params.get("UniqueRequestToken")
     token_key = f"extend:{token}"
     if token is not None:
-        seen = world.tokens.get(token_key)
-        if seen is not None and now - seen < TOKEN_WINDOW:
-            raise RequestError(
-                f'The idempotency token "{token}" has already been processed.',
-                "AWS.MechanicalTurk.InvalidParameterValue",
-            )
+        check_token(world.tokens, token_key, token, now)
     if hit.status == DISPOSED:
         raise invalid_hit_state(hit, "Assignable, Unassignable, Reviewable, Reviewing")
     if hit.max_assignments < 10 <= hit.max_assignments + n:

@@ -64,6 +64,21 @@ def operation(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
+#: Idempotency tokens are remembered for 24 hours (reference §4.3).
+TOKEN_WINDOW = 86_400
+
+
+def check_token(store: dict[str, float], key: str, token: str, now: float) -> None:
+    """Refuse a token seen in the last 24 hours, with the real "already been processed" message
+    (Dallinger#3109). The caller records it in ``store`` once the call has succeeded."""
+    seen = store.get(key)
+    if seen is not None and now - seen < TOKEN_WINDOW:
+        raise RequestError(
+            f'The idempotency token "{token}" has already been processed.',
+            "AWS.MechanicalTurk.InvalidParameterValue",
+        )
+
+
 def insufficient_funds() -> RequestError:
     # Wording confirmed (Mephisto#342); the 2017 TurkErrorCode is the legacy one [unconfirmed].
     return RequestError(INSUFFICIENT_FUNDS, "AWS.MechanicalTurk.InsufficientFunds")
