@@ -504,11 +504,14 @@ def _botocore_failure(kind: str, url: str) -> Exception:
     """The botocore exception a connection-level failure surfaces as (botocore retries them)."""
     from botocore import exceptions
 
+    failure: Exception
     if kind == "ReadTimeout":
-        return exceptions.ReadTimeoutError(endpoint_url=url)
-    if kind == "ConnectionClosed":
-        return exceptions.ConnectionClosedError(endpoint_url=url)
-    return exceptions.EndpointConnectionError(endpoint_url=url)
+        failure = exceptions.ReadTimeoutError(endpoint_url=url)
+    elif kind == "ConnectionClosed":
+        failure = exceptions.ConnectionClosedError(endpoint_url=url)
+    else:
+        failure = exceptions.EndpointConnectionError(endpoint_url=url)
+    return failure
 
 
 class _Raw:
