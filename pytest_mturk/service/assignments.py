@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from bisect import bisect_right
 from typing import Any
 
 from pytest_mturk.errors import ParameterValidationError, RequestError
@@ -174,6 +174,8 @@ def send_bonus(svc: Service, world: World, params: Params) -> dict[str, Any]:
         seq=svc.next_seq(),
     )
     world.bonuses.append(bonus)
+    world.bonuses_by_hit.setdefault(bonus.hit_id, []).append(bonus)
+    world.bonuses_by_assignment.setdefault(bonus.assignment_id, []).append(bonus)
     if not world.is_sandbox:
         world.paid_bonuses += amount
         world.paid_fees += fee
@@ -197,19 +199,11 @@ def list_bonus_payments(svc: Service, world: World, params: Params) -> dict[str,
     if hit_id is not None:
         require_hit(svc, world, hit_id)
         scope = f"ListBonusPayments/H/{hit_id}"
-
-        def match(b: BonusPayment) -> bool:
-            return bool(b.hit_id == hit_id)
+        granted = world.bonuses_by_hit.get(hit_id, [])
     else:
         scope = f"ListBonusPayments/A/{assignment_id}"
-
-        def match(b: BonusPayment) -> bool:
-            return bool(b.assignment_id == assignment_id)
-
+        granted = world.bonuses_by_assignment.get(str(assignment_id), [])
     after = decode_token(scope, params.get("NextToken"))
-    items = ((b.seq, b) for b in world.bonuses if b.seq > after and match(b))
+    start = bisect_right(granted, after, key=lambda b: b.seq)
+    items = ((granted[i].seq, granted[i]) for i in range(start, len(granted)))
     return page_of(items, params, scope, svc.next_nonce(), bonus_dict, "BonusPayments")
-
-
-def _unused(x: Decimal) -> None:  # pragma: no cover
-    return None

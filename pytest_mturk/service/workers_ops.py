@@ -20,6 +20,8 @@ def create_worker_block(svc: Service, world: World, params: Params) -> dict[str,
     old = world.blocks.get(worker_id)
     seq = old[0] if old is not None else svc.next_seq()
     world.blocks[worker_id] = (seq, params["Reason"])
+    if old is None:
+        world.block_index.add(seq, (world, worker_id))
     return {}
 
 
@@ -27,7 +29,8 @@ def create_worker_block(svc: Service, world: World, params: Params) -> dict[str,
 def delete_worker_block(svc: Service, world: World, params: Params) -> dict[str, Any]:
     worker_id = params["WorkerId"]
     svc.ensure_worker(worker_id)
-    world.blocks.pop(worker_id, None)  # unblocking a non-blocked worker succeeds (MD)
+    if world.blocks.pop(worker_id, None) is not None:  # unblocking a non-blocked worker
+        world.block_index.note_removed()  # succeeds too (MD)
     return {}
 
 
@@ -35,17 +38,13 @@ def delete_worker_block(svc: Service, world: World, params: Params) -> dict[str,
 def list_worker_blocks(svc: Service, world: World, params: Params) -> dict[str, Any]:
     scope = "ListWorkerBlocks"
     after = decode_token(scope, params.get("NextToken"))
-    items = (
-        (seq, (worker_id, reason))
-        for worker_id, (seq, reason) in world.blocks.items()
-        if seq > after
-    )
+    items = world.block_index.iter_after(after)
     return page_of(
         items,
         params,
         scope,
         svc.next_nonce(),
-        lambda b: {"WorkerId": b[0], "Reason": b[1]},
+        lambda b: {"WorkerId": b[1], "Reason": b[0].blocks[b[1]][1]},
         "WorkerBlocks",
     )
 

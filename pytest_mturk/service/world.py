@@ -38,6 +38,11 @@ def _reviewing_alive(key: int, hit: HIT) -> bool:
     return hit.status == REVIEWING and hit.status_seq == key
 
 
+def _block_alive(key: int, item: tuple[World, str]) -> bool:
+    block = item[0].blocks.get(item[1])
+    return block is not None and block[0] == key
+
+
 class Environment:
     """One MTurk site: the sandbox, production, or another endpoint (which behaves as sandbox).
 
@@ -61,10 +66,13 @@ class World:
     __slots__ = (
         "access_key",
         "account_id",
+        "block_index",
         "block_seq",
         "blocks",
         "bonus_tokens",
         "bonuses",
+        "bonuses_by_assignment",
+        "bonuses_by_hit",
         "create_tokens",
         "customer_id",
         "env",
@@ -106,8 +114,13 @@ class World:
         self.create_tokens: dict[str, tuple[float, str]] = {}
         self.tokens: dict[str, float] = {}
         self.bonuses: list[BonusPayment] = []
+        # Per HIT and per assignment, in grant order: a page of bonuses is found by bisection.
+        self.bonuses_by_hit: dict[str, list[BonusPayment]] = {}
+        self.bonuses_by_assignment: dict[str, list[BonusPayment]] = {}
         self.bonus_tokens: dict[str, float] = {}
         self.blocks: dict[str, tuple[int, str]] = {}
+        # (world, worker id) by block seq; an entry is live while that block is.
+        self.block_index: SeqIndex[tuple[World, str]] = SeqIndex(_block_alive)
         self.block_seq = 0
         self.prepaid = prepaid
         self.paid_rewards = Decimal("0.00")
