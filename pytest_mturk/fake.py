@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from email.utils import formatdate
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -39,27 +40,51 @@ FAKE_ACCESS_KEY = "AKIAPYTESTMTURK00000"
 FAKE_SECRET_KEY = "pytest-mturk-fake-secret-access-key"
 
 
+_ATTEMPT = re.compile(r"attempt=(\d+)")
+
+
+def _http_date(ts: float, _cache: list[Any] = [None, ""]) -> str:  # noqa: B006 (a cache)
+    """An HTTP Date header for ``ts``, formatted once per second."""
+    second = int(ts)
+    if _cache[0] != second:
+        _cache[0] = second
+        _cache[1] = formatdate(second, usegmt=True)
+    return str(_cache[1])
+
+
 class PytestMTurkWarning(UserWarning):
     """Something about how the fake is used that is worth a look."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CallRecord:
-    """One HTTP attempt that reached the fake."""
+    """One HTTP attempt that reached the fake: ``operation``, ``params``, ``status`` (0 for a
+    connection-level fault), ``error_code`` / ``turk_error_code``, ``attempt`` (botocore's
+    attempt number, 1 for the first try), ``time`` (fake time), ``environment``,
+    ``access_key``."""
 
     operation: str | None
     params: dict[str, Any]
     status: int
     error_code: str | None
     turk_error_code: str | None
-    attempt: int
-    time: datetime
+    sdk_request: str  # botocore's amz-sdk-request header, e.g. "attempt=2; max=3"
+    timestamp: float  # fake time, epoch seconds
     environment: str | None
     access_key: str | None
 
     @property
     def ok(self) -> bool:
         return self.status == 200
+
+    @property
+    def attempt(self) -> int:
+        match = _ATTEMPT.search(self.sdk_request)
+        return int(match.group(1)) if match else 1
+
+    @property
+    def time(self) -> datetime:
+        return datetime.fromtimestamp(self.timestamp, timezone.utc)
 
     def __str__(self) -> str:
         outcome = (
@@ -225,28 +250,22 @@ class MTurkFake:
     # ------------------------------------------------------------------ transport entry points
 
     def _answer_botocore(self, request: Any) -> Any:
-        from urllib.parse import urlsplit
-
-        from botocore.awsrequest import AWSResponse
-
-        from pytest_mturk import protocol
-        from pytest_mturk.faults import TransportFault
-
-        host = urlsplit(request.url).netloc
+        # The hot path: everything it needs is bound once (see _bind_hot_path).
+        if _hot is None:
+            _bind_hot_path()
+        assert _hot is not None
+        url = request.url
         try:
-            status, body, _ = protocol.handle(self, request.headers, request.body, host)
-        except TransportFault as fault:
-            raise _botocore_failure(fault.kind, request.url) from None
-        headers: Any = self._headers(body)  # AWSResponse wraps any mapping in HeadersDict
-        return AWSResponse(request.url, status, headers, _Raw(body))
-
-    def _headers(self, body: bytes) -> dict[str, str]:
-        return {
+            status, body, _ = _hot.handle(self, request.headers, request.body, url.split("/")[2])
+        except _hot.TransportFault as fault:
+            raise _botocore_failure(fault.kind, url) from None
+        headers: Any = {  # AWSResponse wraps any mapping in HeadersDict
             "x-amzn-RequestId": self._request_id(),
             "Content-Type": "application/x-amz-json-1.1",
             "Content-Length": str(len(body)),
-            "Date": formatdate(self.clock.time(), usegmt=True),
+            "Date": _http_date(self.clock.time()),
         }
+        return _hot.AWSResponse(url, status, headers, _Raw(body))
 
     def _request_id(self) -> str:
         h = self._service.hex_id(32)
@@ -254,10 +273,11 @@ class MTurkFake:
 
     def _call(
         self, operation: str, env_name: str, is_sandbox: bool, key: str, params: dict[str, Any]
-    ) -> dict[str, Any]:
-        from pytest_mturk.validation import validate_input
-
-        validate_input(operation, params)
+    ) -> dict[str, Any] | bytes:
+        if _hot is None:
+            _bind_hot_path()
+        assert _hot is not None
+        _hot.validate_input(operation, params)
         return self._service.call(operation, env_name, is_sandbox, key, params)
 
     def _record_call(self, record: CallRecord) -> None:
@@ -498,6 +518,31 @@ class MTurkFake:
     def __repr__(self) -> str:
         state = "active" if self._started else "inactive"
         return f"<MTurkFake {state} hits={len(self._service.hits_by_id)} calls={len(self.calls)}>"
+
+
+class _HotPath:
+    """What every call needs, imported once on first use (importing pytest_mturk stays cheap
+    and never imports botocore)."""
+
+    def __init__(self) -> None:
+        from botocore.awsrequest import AWSResponse
+
+        from pytest_mturk.faults import TransportFault
+        from pytest_mturk.protocol import handle
+        from pytest_mturk.validation import validate_input
+
+        self.AWSResponse = AWSResponse
+        self.TransportFault = TransportFault
+        self.handle = handle
+        self.validate_input = validate_input
+
+
+_hot: _HotPath | None = None
+
+
+def _bind_hot_path() -> None:
+    global _hot
+    _hot = _HotPath()
 
 
 def _botocore_failure(kind: str, url: str) -> Exception:

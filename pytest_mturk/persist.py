@@ -64,8 +64,9 @@ def copy_service(svc: Any) -> Any:
 
 
 def _fields_of(obj: Any) -> list[str]:
+    transient = getattr(type(obj), "TRANSIENT", ())
     if is_dataclass(obj):
-        return [f.name for f in fields(obj)]
+        return [f.name for f in fields(obj) if f.name not in transient]
     names: list[str] = []
     for klass in type(obj).__mro__:
         names.extend(getattr(klass, "__slots__", ()))
@@ -169,6 +170,8 @@ class _Decoder:
             self.objs[v["$id"]] = obj
             for name, value in v["f"].items():
                 object.__setattr__(obj, name, self.dec(value))
+            for name in getattr(cls, "TRANSIENT", ()):
+                object.__setattr__(obj, name, None)
             return obj
         raise ValueError(f"not a pytest-mturk state value: {v!r}")
 

@@ -21,6 +21,7 @@ from pytest_mturk.errors import (
     UnrecognizedClientException,
 )
 from pytest_mturk.faults import TransportFault
+from pytest_mturk.service import ALL_OPERATIONS, OPERATIONS
 
 if TYPE_CHECKING:
     from pytest_mturk.fake import MTurkFake
@@ -78,9 +79,6 @@ def _error(exc: MTurkServiceError, now_ms: int) -> tuple[int, bytes]:
     return exc.status, json.dumps(exc.body(now_ms)).encode()
 
 
-_ATTEMPT = re.compile(r"attempt=(\d+)")
-
-
 class Headers(Protocol):
     """Anything with a case-insensitive or exact ``get`` (botocore headers, http.server's)."""
 
@@ -112,8 +110,6 @@ def handle(
         if not target or not target.startswith(TARGET_PREFIX):
             raise UnknownOperationException()
         operation = target[len(TARGET_PREFIX) :]
-        from pytest_mturk.service import ALL_OPERATIONS, OPERATIONS
-
         if operation not in OPERATIONS:
             if operation in ALL_OPERATIONS:
                 raise NotSupportedByFake(operation)
@@ -142,7 +138,7 @@ def handle(
                 raise TransportFault(injected.error)
             raise injected.service_error()
         result = fake._call(operation, env_name, is_sandbox, key, params)
-        payload = json.dumps(result).encode()
+        payload = result if isinstance(result, bytes) else json.dumps(result).encode()
         if injected is not None:  # applied, and the answer is lost
             if injected.connection_level:
                 raise TransportFault(injected.error)
@@ -185,7 +181,6 @@ def _record(
 ) -> None:
     from pytest_mturk.fake import CallRecord
 
-    m = _ATTEMPT.search(header(headers, "amz-sdk-request") or "")
     fake._record_call(
         CallRecord(
             operation,
@@ -193,8 +188,8 @@ def _record(
             status,
             error_code,
             turk_error_code,
-            int(m.group(1)) if m else 1,
-            fake.clock.now(),
+            header(headers, "amz-sdk-request") or "",
+            fake.clock.time(),
             env_name,
             key,
         )

@@ -16,8 +16,8 @@ from pytest_mturk.service.model import (
     UNASSIGNABLE,
     HITType,
 )
-from pytest_mturk.service.pagination import decode_token, page_of
-from pytest_mturk.service.render import hit_dict
+from pytest_mturk.service.pagination import decode_token, page_json, page_of
+from pytest_mturk.service.render import hit_dict, hit_json
 from pytest_mturk.service.requirements import normalize_requirements
 from pytest_mturk.service.review import check_policy
 from pytest_mturk.service.state import (
@@ -232,16 +232,16 @@ def create_hit_with_hit_type(svc: Service, world: World, params: Params) -> dict
 
 
 @operation("GetHIT")
-def get_hit(svc: Service, world: World, params: Params) -> dict[str, Any]:
-    return {"HIT": hit_dict(require_hit(svc, world, params["HITId"]))}
+def get_hit(svc: Service, world: World, params: Params) -> bytes:
+    return b'{"HIT": ' + hit_json(require_hit(svc, world, params["HITId"])) + b"}"
 
 
 @operation("ListHITs")
-def list_hits(svc: Service, world: World, params: Params) -> dict[str, Any]:
+def list_hits(svc: Service, world: World, params: Params) -> bytes:
     scope = "ListHITs"
     after = decode_token(scope, params.get("NextToken"))
     items = world.hit_index.iter_after(after)
-    return page_of(items, params, scope, svc.next_nonce(), hit_dict, "HITs")
+    return page_json(items, params, scope, svc.next_nonce(), hit_json, "HITs")
 
 
 @operation("ListReviewableHITs")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from pytest_mturk.questions.parse import ParsedQuestion
@@ -95,6 +95,11 @@ class HIT:
     review_extensions: int = 0
     parsed: ParsedQuestion | None = None
     files: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    # The HIT's encoded JSON and the mutable fields it was made from (render.hit_json).
+    json_cache: tuple[tuple[Any, ...], bytes] | None = None
+
+    #: Fields that are a cache, not state: left out of dumps and state comparisons.
+    TRANSIENT: ClassVar[tuple[str, ...]] = ("json_cache",)
 
     @property
     def disposed(self) -> bool:

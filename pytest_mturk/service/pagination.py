@@ -9,6 +9,7 @@ live ones (amortized O(1)).
 from __future__ import annotations
 
 import base64
+import json
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
@@ -107,3 +108,27 @@ def page_of(
         result["NextToken"] = encode_token(scope, last, nonce)
     result[key] = out
     return result
+
+
+def page_json(
+    items: Iterator[tuple[int, T]],
+    params: dict[str, Any],
+    scope: str,
+    nonce: int,
+    render_json: Callable[[T], bytes],
+    key: str,
+) -> bytes:
+    """``page_of``, with items already encoded (see ``render.hit_json``): the response body."""
+    limit = params.get("MaxResults") or DEFAULT_PAGE_SIZE
+    pieces: list[bytes] = []
+    last = -1
+    for k, item in items:
+        pieces.append(render_json(item))
+        last = k
+        if len(pieces) >= limit:
+            break
+    meta: dict[str, Any] = {"NumResults": len(pieces)}
+    if pieces:
+        meta["NextToken"] = encode_token(scope, last, nonce)
+    head = json.dumps(meta)[:-1].encode()
+    return b"".join((head, b', "', key.encode(), b'": [', b", ".join(pieces), b"]}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pytest_mturk.service.model import HIT, Assignment
@@ -48,6 +49,30 @@ def hit_dict(hit: HIT) -> dict[str, Any]:
     d["NumberOfAssignmentsAvailable"] = hit.available
     d["NumberOfAssignmentsCompleted"] = hit.completed
     return d
+
+
+def hit_json(hit: HIT) -> bytes:
+    """``hit_dict(hit)`` encoded, cached on the HIT until one of its mutable fields changes.
+
+    Listing 100 HITs then costs a tuple comparison per unchanged HIT instead of building and
+    encoding its dict again.
+    """
+    key = (
+        hit.status,
+        hit.pending,
+        hit.available,
+        hit.completed,
+        hit.max_assignments,
+        hit.expiration,
+        hit.review_status,
+        hit.hit_type,
+    )
+    cached = hit.json_cache
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    data = json.dumps(hit_dict(hit)).encode()
+    hit.json_cache = (key, data)
+    return data
 
 
 def assignment_dict(a: Assignment) -> dict[str, Any]:

@@ -60,7 +60,16 @@ def check_policy(slot: str, policy: dict[str, Any]) -> None:
             "PolicyName",
         )
     known = _KNOWN[name]
-    given = {p["Key"]: p for p in policy.get("Parameters") or []}
+    given: dict[str, dict[str, Any]] = {}
+    for param in policy.get("Parameters") or []:
+        # Key is optional in the input shape; a parameter without one, or one given twice
+        # (the engine reads the first, the checks would read the last), is refused.
+        key = param.get("Key")
+        if key is None:
+            raise _pve(f"Every parameter of the {name} policy needs a Key.", "Key")
+        if key in given:
+            raise _pve(f"The parameter {key} is given more than once.", key)
+        given[key] = param
     for key, param in given.items():
         if key not in known:
             raise _pve(f"{key} is not a parameter of the {name} policy.", key)
@@ -81,8 +90,12 @@ def check_policy(slot: str, policy: dict[str, Any]) -> None:
     for key in _REQUIRED[name]:
         if key not in given:
             raise _pve(f"The {name} policy needs the parameter {key}.", key)
-    if name == SCORE_MY_KNOWN_ANSWERS and not given["AnswerKey"].get("MapEntries"):
-        raise _pve("The AnswerKey parameter needs MapEntries.", "AnswerKey")
+    if name == SCORE_MY_KNOWN_ANSWERS:
+        entries = given["AnswerKey"].get("MapEntries")
+        if not entries:
+            raise _pve("The AnswerKey parameter needs MapEntries.", "AnswerKey")
+        if any(e.get("Key") is None for e in entries):
+            raise _pve("Every MapEntry of the AnswerKey parameter needs a Key.", "AnswerKey")
 
 
 def _param(policy: dict[str, Any], key: str) -> list[str] | None:
