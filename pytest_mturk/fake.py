@@ -326,7 +326,10 @@ class MTurkFake:
     # ------------------------------------------------------------------ state
 
     def snapshot(self) -> Snapshot:
-        """A copy of the whole state, to ``restore`` later (calls made are not part of it)."""
+        """A copy of the whole state, to ``restore`` later.
+
+        Time is not state: the clock (and its offset) is left where it is on restore; the call
+        records are not part of it either."""
         from pytest_mturk.persist import Snapshot, copy_service
 
         with self._service.lock:

@@ -140,7 +140,8 @@ def send_bonus(svc: Service, world: World, params: Params) -> dict[str, Any]:
     now = svc.now()
     amount = checks.money(params, "BonusAmount")
     worker_id = params["WorkerId"]
-    svc.ensure_worker(worker_id)
+    if svc.options.strict_workers and worker_id not in svc.known_workers:
+        svc.ensure_worker(worker_id)  # refuses; a worker id is never recorded by a failed call
     a = svc.assignments_by_id.get(params["AssignmentId"])
     if a is None or a.hit.world is not world or a.status not in (APPROVED, REJECTED, SUBMITTED):
         # Work still in flight is reported as not existing (Mephisto#1081).

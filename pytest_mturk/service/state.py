@@ -233,7 +233,22 @@ class Service:
         handler = OPERATIONS[name]
         with self.lock:
             self.process_due(self.now())
-            return handler(self, self.world(env_name, is_sandbox, access_key), params)
+            env = self.envs.get(env_name)
+            if env is not None and access_key in env.worlds:
+                return handler(self, env.worlds[access_key], params)
+            # A requester's first call makes its world; if that call fails, the world (and the
+            # ids drawn for it) is taken back, so the failed call changes nothing.
+            rng_state = self.rng.getstate()
+            world = self.world(env_name, is_sandbox, access_key)
+            try:
+                return handler(self, world, params)
+            except MTurkServiceError:
+                del world.env.worlds[access_key]
+                if env is None:
+                    del self.envs[env_name]
+                self.ids.discard(world.customer_id)
+                self.rng.setstate(rng_state)
+                raise
 
     # ----------------------------------------------------------------- due-time heap
 
