@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from pytest_mturk.errors import ParameterValidationError
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 DEFAULT_PAGE_SIZE = 10
 
@@ -84,6 +85,30 @@ def decode_token(scope: str, token: str | None) -> int:
         ) from exc
 
 
+def _take(
+    items: Iterator[tuple[int, T]], params: dict[str, Any], render: Callable[[T], R]
+) -> tuple[list[R], dict[str, Any]]:
+    """Up to MaxResults rendered items, and the page's NumResults / NextToken (no scope yet)."""
+    limit = params.get("MaxResults") or DEFAULT_PAGE_SIZE
+    out: list[R] = []
+    last = -1
+    for k, item in items:
+        out.append(render(item))
+        last = k
+        if len(out) >= limit:
+            break
+    return out, {"NumResults": len(out), "last": last}
+
+
+def _meta(taken: dict[str, Any], scope: str, nonce: int) -> dict[str, Any]:
+    meta: dict[str, Any] = {"NumResults": taken["NumResults"]}
+    if taken["NumResults"]:
+        # Clients loop `while page[key]` as well as `while "NextToken" in page` (Mephisto,
+        # Dallinger): a token on every non-empty page, an empty last page without one.
+        meta["NextToken"] = encode_token(scope, taken["last"], nonce)
+    return meta
+
+
 def page_of(
     items: Iterator[tuple[int, T]],
     params: dict[str, Any],
@@ -93,19 +118,8 @@ def page_of(
     key: str,
 ) -> dict[str, Any]:
     """One page: up to MaxResults items, a NextToken on every non-empty page (reference §10)."""
-    limit = params.get("MaxResults") or DEFAULT_PAGE_SIZE
-    out: list[Any] = []
-    last = -1
-    for k, item in items:
-        out.append(render(item))
-        last = k
-        if len(out) >= limit:
-            break
-    result: dict[str, Any] = {"NumResults": len(out)}
-    if out:
-        # Clients loop `while page[key]` as well as `while "NextToken" in page` (Mephisto,
-        # Dallinger): a token on every non-empty page, an empty last page without one.
-        result["NextToken"] = encode_token(scope, last, nonce)
+    out, taken = _take(items, params, render)
+    result = _meta(taken, scope, nonce)
     result[key] = out
     return result
 
@@ -119,16 +133,6 @@ def page_json(
     key: str,
 ) -> bytes:
     """``page_of``, with items already encoded (see ``render.hit_json``): the response body."""
-    limit = params.get("MaxResults") or DEFAULT_PAGE_SIZE
-    pieces: list[bytes] = []
-    last = -1
-    for k, item in items:
-        pieces.append(render_json(item))
-        last = k
-        if len(pieces) >= limit:
-            break
-    meta: dict[str, Any] = {"NumResults": len(pieces)}
-    if pieces:
-        meta["NextToken"] = encode_token(scope, last, nonce)
-    head = json.dumps(meta)[:-1].encode()
+    pieces, taken = _take(items, params, render_json)
+    head = json.dumps(_meta(taken, scope, nonce))[:-1].encode()
     return b"".join((head, b', "', key.encode(), b'": [', b", ".join(pieces), b"]}"))

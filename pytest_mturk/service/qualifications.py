@@ -693,21 +693,9 @@ def _test_answers(
 ) -> str:
     """QuestionFormAnswers XML for a test (as for ``worker.submit``): a mapping, XML, or None
     for generated answers."""
-    from pytest_mturk.questions import (
-        AnswerError,
-        build_answers_xml,
-        generate_answers,
-        validate_answers_xml,
-    )
+    from pytest_mturk.service.worker_actions import answers_to_xml
 
-    try:
-        if isinstance(answers, str):
-            return validate_answers_xml(answers, parsed)
-        if answers is None:
-            answers = generate_answers(parsed, svc.rng)
-        return build_answers_xml(answers, parsed)
-    except AnswerError as exc:
-        raise WorkerActionError(str(exc), "answers") from exc
+    return answers_to_xml(parsed, answers, svc.rng)
 
 
 def worker_request(

@@ -93,7 +93,15 @@ def _own_assignment(svc: Service, worker_id: str, assignment_id: str) -> Assignm
 
 
 def answer_xml(hit: HIT, answers: Answers, rng: Any, upload_keys: dict[str, str]) -> str:
-    """QuestionFormAnswers XML for ``answers`` (a mapping, a ready XML string, or None)."""
+    """QuestionFormAnswers XML for ``answers`` to the HIT's question."""
+    return answers_to_xml(hit.parsed, answers, rng, upload_keys)
+
+
+def answers_to_xml(
+    parsed: Any, answers: Answers, rng: Any, upload_keys: dict[str, str] | None = None
+) -> str:
+    """QuestionFormAnswers XML for ``answers`` (a mapping, a ready XML string, or None for
+    answers generated from the question); bad answers raise WorkerActionError("answers")."""
     from pytest_mturk.questions import (
         AnswerError,
         build_answers_xml,
@@ -103,10 +111,10 @@ def answer_xml(hit: HIT, answers: Answers, rng: Any, upload_keys: dict[str, str]
 
     try:
         if isinstance(answers, str):
-            return validate_answers_xml(answers, hit.parsed)
+            return validate_answers_xml(answers, parsed)
         if answers is None:
-            answers = generate_answers(hit.parsed, rng) if hit.parsed is not None else {}
-        return build_answers_xml(answers, hit.parsed, upload_keys=upload_keys)
+            answers = generate_answers(parsed, rng) if parsed is not None else {}
+        return build_answers_xml(answers, parsed, upload_keys=upload_keys)
     except AnswerError as exc:
         raise WorkerActionError(str(exc), "answers") from exc
 
