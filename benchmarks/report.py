@@ -166,7 +166,6 @@ def render(
             lines += [*_table(s.rows), ""]
         for paragraph in s.text:
             lines += [paragraph, ""]
-    lines += ["## Server mode", "", "Not applicable yet: the fake has no server mode.", ""]
     lines += ["## Misses and causes", ""]
     if not misses and not errors:
         lines += ["No goal was missed in this run.", ""]

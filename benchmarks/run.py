@@ -19,7 +19,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import bench_calls, bench_scale, bench_startup
+from benchmarks import bench_calls, bench_scale, bench_server, bench_startup
 from benchmarks.common import Section, Sizes
 from benchmarks.profiling import Hotspots
 from benchmarks.report import render
@@ -38,6 +38,7 @@ SECTIONS: dict[str, tuple[str, SectionRunner]] = {
     "suite": ("A trivial suite", lambda s, h: bench_startup.suite(s)),
     "import": ("Import and pytest start-up", lambda s, h: bench_startup.import_cost(s)),
     "memory": ("Memory per stored HIT", lambda s, h: bench_scale.memory(s)),
+    "server": ("Server mode", lambda s, h: bench_server.server_mode(s)),
 }
 
 
