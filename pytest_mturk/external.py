@@ -9,7 +9,7 @@
 The HTTP side hooks ``requests.Session.get_adapter``: requests for these few URLs get an adapter
 of ours, everything else the adapter ``requests`` would have chosen. ``responses`` (and moto)
 patch ``HTTPAdapter.send``, which our URLs never reach, so a test's own ``responses`` mocks,
-active or not, neither see nor block them. See docs/fidelity-notifications.md.
+active or not, neither see nor block them. See docs/fidelity.md.
 """
 
 from __future__ import annotations

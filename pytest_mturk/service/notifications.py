@@ -150,7 +150,7 @@ def update_notification_settings(svc: Service, world: World, params: Params) -> 
     if spec is not None:
         ht.notification = spec  # a new specification replaces the old one (MD)
         # A specification given without Active is active [inferred]: see
-        # docs/fidelity-notifications.md.
+        # docs/fidelity.md.
         ht.notification_active = True if active is None else bool(active)
     else:
         ht.notification_active = bool(active)

@@ -4,7 +4,7 @@ The 13 qualification operations of the requester API (reference §3.3), the work
 qualification request flow (§5.3: AutoGranted, scored tests, pending requests, retakes), and the
 evaluation of a HIT's QualificationRequirements when a worker discovers, previews or accepts it
 (§5.1, §5.2). Decisions where the reference is [inferred] or [unconfirmed] are listed in
-docs/fidelity-qualifications.md.
+docs/fidelity.md.
 
 Where things live: types are shared by the requesters of one environment
 (``Environment.qualification_types``, ``qual_type_order`` without deleted types); grants,
