@@ -221,6 +221,44 @@ class ReviewEngine:
                     "AWS.MechanicalTurk.InvalidAssignmentState",
                 )
 
+    def _judge(
+        self,
+        hit: HIT,
+        level: str,
+        a: Assignment,
+        at: float,
+        policy: dict[str, Any],
+        score: int,
+        measure: str,
+    ) -> None:
+        """Approve when ``score`` is at least Approve-If-<measure>-Is-At-Least, reject when it
+        is below Reject-If-<measure>-Is-Less-Than (the policy's own parameter names)."""
+        approve_at = _int(policy, f"ApproveIf{measure}IsAtLeast")
+        reject_below = _int(policy, f"RejectIf{measure}IsLessThan")
+        self._decide(
+            hit,
+            level,
+            a,
+            at,
+            approve_at is not None and score >= approve_at,
+            reject_below is not None and score < reject_below,
+            _first(policy, "ApproveReason"),
+            _first(policy, "RejectReason"),
+        )
+
+    def _maybe_extend(
+        self, hit: HIT, level: str, at: float, policy: dict[str, Any], score: int, measure: str
+    ) -> None:
+        extend_below = _int(policy, f"ExtendIf{measure}IsLessThan")
+        if extend_below is not None and score < extend_below:
+            self._extend(
+                hit,
+                level,
+                at,
+                _int(policy, "ExtendMaximumAssignments", 5) or 5,
+                _int(policy, "ExtendMinimumTimeInSeconds"),
+            )
+
     def _extend(self, hit: HIT, level: str, at: float, cap: int, min_time: int | None) -> None:
         if hit.review_extensions >= cap or (hit.max_assignments < 10 <= hit.max_assignments + 1):
             self._action(hit, level, "extend", hit.id, "HIT", at, "Maximum extensions reached")
@@ -281,27 +319,8 @@ class ReviewEngine:
             at,
             f"Reviewed {what}; {correct}/{n} correct",
         )
-        approve_at = _int(policy, "ApproveIfKnownAnswerScoreIsAtLeast")
-        reject_below = _int(policy, "RejectIfKnownAnswerScoreIsLessThan")
-        self._decide(
-            hit,
-            "Assignment",
-            a,
-            at,
-            approve_at is not None and score >= approve_at,
-            reject_below is not None and score < reject_below,
-            _first(policy, "ApproveReason"),
-            _first(policy, "RejectReason"),
-        )
-        extend_below = _int(policy, "ExtendIfKnownAnswerScoreIsLessThan")
-        if extend_below is not None and score < extend_below:
-            self._extend(
-                hit,
-                "Assignment",
-                at,
-                _int(policy, "ExtendMaximumAssignments", 5) or 5,
-                _int(policy, "ExtendMinimumTimeInSeconds"),
-            )
+        self._judge(hit, "Assignment", a, at, policy, score, "KnownAnswerScore")
+        self._maybe_extend(hit, "Assignment", at, policy, score, "KnownAnswerScore")
 
     # -- SimplePlurality: when the HIT becomes Reviewable
 
@@ -347,8 +366,6 @@ class ReviewEngine:
                 self._result(hit, hit.id, "HIT", "AgreedAnswer", "|".join(sorted(best)), qid)
         hit_score = len(agreed) * 100 // evaluated if evaluated else 0
         self._result(hit, hit.id, "HIT", "HitAgreementScore", str(hit_score))
-        approve_at = _int(policy, "ApproveIfWorkerAgreementScoreIsAtLeast")
-        reject_below = _int(policy, "RejectIfWorkerAgreementScoreIsLessThan")
         for a in considered:
             given = answers[a.id]
             relevant = [q for q in agreed if given.get(q)]
@@ -360,25 +377,8 @@ class ReviewEngine:
                 hit, a.id, "Assignment", "PluralityAnswersIncorrect", str(len(relevant) - right)
             )
             if relevant:
-                self._decide(
-                    hit,
-                    "HIT",
-                    a,
-                    at,
-                    approve_at is not None and worker_score >= approve_at,
-                    reject_below is not None and worker_score < reject_below,
-                    _first(policy, "ApproveReason"),
-                    _first(policy, "RejectReason"),
-                )
-        extend_below = _int(policy, "ExtendIfHITAgreementScoreIsLessThan")
-        if extend_below is not None and hit_score < extend_below:
-            self._extend(
-                hit,
-                "HIT",
-                at,
-                _int(policy, "ExtendMaximumAssignments", 5) or 5,
-                _int(policy, "ExtendMinimumTimeInSeconds"),
-            )
+                self._judge(hit, "HIT", a, at, policy, worker_score, "WorkerAgreementScore")
+        self._maybe_extend(hit, "HIT", at, policy, hit_score, "HITAgreementScore")
 
 
 @operation("ListReviewPolicyResultsForHIT")
