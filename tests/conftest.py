@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from pytest_mturk import MTurkFake
+from pytest_mturk.questions import ANSWER_KEY_NS, QUESTION_FORM_NS_2017
 
 SANDBOX = "https://mturk-requester-sandbox.us-east-1.amazonaws.com"
 PRODUCTION = "https://mturk-requester.us-east-1.amazonaws.com"
@@ -42,6 +43,50 @@ HTML_Q = (
     '<input type="hidden" name="assignmentId"/><input type="radio" name="color" value="red"/>'
     '<input type="radio" name="color" value="blue"/><textarea name="notes"></textarea>'
     "</form></body></html>]]></HTMLContent><FrameHeight>0</FrameHeight></HTMLQuestion>"
+)
+
+
+def selection_question(qid: str, options: list[str]) -> str:
+    """A QuestionForm selection question (radio buttons) with these option identifiers."""
+    selections = "".join(
+        f"<Selection><SelectionIdentifier>{o}</SelectionIdentifier><Text>{o}</Text></Selection>"
+        for o in options
+    )
+    return (
+        f"<Question><QuestionIdentifier>{qid}</QuestionIdentifier><IsRequired>true</IsRequired>"
+        f"<QuestionContent><Text>Pick for {qid}</Text></QuestionContent><AnswerSpecification>"
+        f"<SelectionAnswer><StyleSuggestion>radiobutton</StyleSuggestion><Selections>"
+        f"{selections}</Selections></SelectionAnswer></AnswerSpecification></Question>"
+    )
+
+
+#: A qualification test: q1 (a, b) and q2 (x, y).
+TEST_FORM = (
+    f'<QuestionForm xmlns="{QUESTION_FORM_NS_2017}">'
+    + selection_question("q1", ["a", "b"])
+    + selection_question("q2", ["x", "y"])
+    + "</QuestionForm>"
+)
+# q1 right is worth 5, q2 right 10; PercentageMapping over 15 (the reference's worked example).
+ANSWER_KEY = (
+    f'<AnswerKey xmlns="{ANSWER_KEY_NS}">'
+    "<Question><QuestionIdentifier>q1</QuestionIdentifier><AnswerOption>"
+    "<SelectionIdentifier>a</SelectionIdentifier><AnswerScore>5</AnswerScore></AnswerOption>"
+    "</Question><Question><QuestionIdentifier>q2</QuestionIdentifier><AnswerOption>"
+    "<SelectionIdentifier>y</SelectionIdentifier><AnswerScore>10</AnswerScore></AnswerOption>"
+    "</Question><QualificationValueMapping><PercentageMapping><MaximumSummedScore>15"
+    "</MaximumSummedScore></PercentageMapping></QualificationValueMapping></AnswerKey>"
+)
+#: A QuestionForm with a FileUploadAnswer (photo) and a free-text caption.
+UPLOAD_Q = (
+    '<QuestionForm xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/'
+    '2005-10-01/QuestionForm.xsd"><Question><QuestionIdentifier>photo</QuestionIdentifier>'
+    "<QuestionContent><Text>Upload a photo</Text></QuestionContent><AnswerSpecification>"
+    "<FileUploadAnswer><MaxFileSizeInBytes>1000000</MaxFileSizeInBytes>"
+    "<MinFileSizeInBytes>1</MinFileSizeInBytes></FileUploadAnswer></AnswerSpecification>"
+    "</Question><Question><QuestionIdentifier>caption</QuestionIdentifier><QuestionContent>"
+    "<Text>Caption</Text></QuestionContent><AnswerSpecification><FreeTextAnswer/>"
+    "</AnswerSpecification></Question></QuestionForm>"
 )
 
 

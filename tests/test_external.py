@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from pytest_mturk import MTurkFake, WorkerActionError
 from pytest_mturk.external import CONTENT_URL, handles
 from pytest_mturk.questions import parse_answers_xml
-from tests.conftest import FORM_Q, HTML_Q, error_of, hit_args
+from tests.conftest import FORM_Q, HTML_Q, UPLOAD_Q, error_of, hit_args
 
 SANDBOX_SUBMIT = "https://workersandbox.mturk.com/mturk/externalSubmit"
 PRODUCTION_SUBMIT = "https://www.mturk.com/mturk/externalSubmit"
@@ -23,16 +23,6 @@ EXTERNAL = (
     '<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/'
     '2006-07-14/ExternalQuestion.xsd"><ExternalURL>{url}</ExternalURL>'
     "<FrameHeight>600</FrameHeight></ExternalQuestion>"
-)
-UPLOAD_Q = (
-    '<QuestionForm xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/'
-    '2005-10-01/QuestionForm.xsd"><Question><QuestionIdentifier>photo</QuestionIdentifier>'
-    "<QuestionContent><Text>Upload a photo</Text></QuestionContent><AnswerSpecification>"
-    "<FileUploadAnswer><MaxFileSizeInBytes>1000000</MaxFileSizeInBytes>"
-    "<MinFileSizeInBytes>1</MinFileSizeInBytes></FileUploadAnswer></AnswerSpecification>"
-    "</Question><Question><QuestionIdentifier>caption</QuestionIdentifier><QuestionContent>"
-    "<Text>Caption</Text></QuestionContent><AnswerSpecification><FreeTextAnswer/>"
-    "</AnswerSpecification></Question></QuestionForm>"
 )
 
 

@@ -12,9 +12,9 @@ import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
 from pytest_mturk import MTurkFake, WorkerActionError
-from pytest_mturk.questions import ANSWER_KEY_NS, ANSWERS_NS, QUESTION_FORM_NS_2017
+from pytest_mturk.questions import ANSWERS_NS
 from pytest_mturk.service import qualifications
-from tests.conftest import EXTERNAL_Q, SANDBOX, error_of, hit_args
+from tests.conftest import ANSWER_KEY, EXTERNAL_Q, SANDBOX, TEST_FORM, error_of, hit_args
 
 TS = r" \(\d{13}( s)?\)$"
 LOCALE = "00000000000000000071"
@@ -29,37 +29,6 @@ DUPLICATE = (
 )
 NO_QUAL = "You requested a Qualification that does not exist."
 NOT_GRANTED = "This operation can be called with a status of: Granted"
-
-
-def _selection_question(qid: str, options: list[str]) -> str:
-    selections = "".join(
-        f"<Selection><SelectionIdentifier>{o}</SelectionIdentifier><Text>{o}</Text></Selection>"
-        for o in options
-    )
-    return (
-        f"<Question><QuestionIdentifier>{qid}</QuestionIdentifier><IsRequired>true</IsRequired>"
-        f"<QuestionContent><Text>Pick for {qid}</Text></QuestionContent><AnswerSpecification>"
-        f"<SelectionAnswer><StyleSuggestion>radiobutton</StyleSuggestion><Selections>"
-        f"{selections}</Selections></SelectionAnswer></AnswerSpecification></Question>"
-    )
-
-
-TEST_FORM = (
-    f'<QuestionForm xmlns="{QUESTION_FORM_NS_2017}">'
-    + _selection_question("q1", ["a", "b"])
-    + _selection_question("q2", ["x", "y"])
-    + "</QuestionForm>"
-)
-# q1 right is worth 5, q2 right 10; PercentageMapping over 15 (the reference's worked example).
-ANSWER_KEY = (
-    f'<AnswerKey xmlns="{ANSWER_KEY_NS}">'
-    "<Question><QuestionIdentifier>q1</QuestionIdentifier><AnswerOption>"
-    "<SelectionIdentifier>a</SelectionIdentifier><AnswerScore>5</AnswerScore></AnswerOption>"
-    "</Question><Question><QuestionIdentifier>q2</QuestionIdentifier><AnswerOption>"
-    "<SelectionIdentifier>y</SelectionIdentifier><AnswerScore>10</AnswerScore></AnswerOption>"
-    "</Question><QualificationValueMapping><PercentageMapping><MaximumSummedScore>15"
-    "</MaximumSummedScore></PercentageMapping></QualificationValueMapping></AnswerKey>"
-)
 
 
 def make_type(client: Any, name: str = "Trusted labeller", **kw: Any) -> dict[str, Any]:

@@ -29,8 +29,18 @@ from hypothesis import strategies as st
 
 from pytest_mturk import MTurkFake
 from pytest_mturk.persist import Snapshot
-from pytest_mturk.questions import ANSWER_KEY_NS, ANSWERS_NS, QUESTION_FORM_NS_2017
-from tests.conftest import EXTERNAL_Q, FORM_Q, HTML_Q, PRODUCTION, SANDBOX, hit_args
+from pytest_mturk.questions import ANSWERS_NS
+from tests.conftest import (
+    ANSWER_KEY,
+    EXTERNAL_Q,
+    FORM_Q,
+    HTML_Q,
+    PRODUCTION,
+    SANDBOX,
+    TEST_FORM,
+    UPLOAD_Q,
+    hit_args,
+)
 
 # ----------------------------------------------------------------------------- the model
 
@@ -74,44 +84,6 @@ def state_of(fake: MTurkFake) -> str:
 # ----------------------------------------------------------------------------- XML
 
 
-def selection_question(qid: str, options: list[str]) -> str:
-    selections = "".join(
-        f"<Selection><SelectionIdentifier>{o}</SelectionIdentifier><Text>{o}</Text></Selection>"
-        for o in options
-    )
-    return (
-        f"<Question><QuestionIdentifier>{qid}</QuestionIdentifier><IsRequired>true</IsRequired>"
-        f"<QuestionContent><Text>Pick for {qid}</Text></QuestionContent><AnswerSpecification>"
-        f"<SelectionAnswer><StyleSuggestion>radiobutton</StyleSuggestion><Selections>"
-        f"{selections}</Selections></SelectionAnswer></AnswerSpecification></Question>"
-    )
-
-
-TEST_FORM = (
-    f'<QuestionForm xmlns="{QUESTION_FORM_NS_2017}">'
-    + selection_question("q1", ["a", "b"])
-    + selection_question("q2", ["x", "y"])
-    + "</QuestionForm>"
-)
-ANSWER_KEY = (
-    f'<AnswerKey xmlns="{ANSWER_KEY_NS}">'
-    "<Question><QuestionIdentifier>q1</QuestionIdentifier><AnswerOption>"
-    "<SelectionIdentifier>a</SelectionIdentifier><AnswerScore>5</AnswerScore></AnswerOption>"
-    "</Question><Question><QuestionIdentifier>q2</QuestionIdentifier><AnswerOption>"
-    "<SelectionIdentifier>y</SelectionIdentifier><AnswerScore>10</AnswerScore></AnswerOption>"
-    "</Question><QualificationValueMapping><PercentageMapping><MaximumSummedScore>15"
-    "</MaximumSummedScore></PercentageMapping></QualificationValueMapping></AnswerKey>"
-)
-UPLOAD_Q = (
-    '<QuestionForm xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/'
-    '2005-10-01/QuestionForm.xsd"><Question><QuestionIdentifier>photo</QuestionIdentifier>'
-    "<QuestionContent><Text>Upload a photo</Text></QuestionContent><AnswerSpecification>"
-    "<FileUploadAnswer><MaxFileSizeInBytes>1000000</MaxFileSizeInBytes>"
-    "<MinFileSizeInBytes>1</MinFileSizeInBytes></FileUploadAnswer></AnswerSpecification>"
-    "</Question><Question><QuestionIdentifier>caption</QuestionIdentifier><QuestionContent>"
-    "<Text>Caption</Text></QuestionContent><AnswerSpecification><FreeTextAnswer/>"
-    "</AnswerSpecification></Question></QuestionForm>"
-)
 LAYOUT_ID = "3RELIABILITYLAYOUT0000000000000"
 LAYOUT_Q = FORM_Q.replace("Pick one", "Pick one for ${item}")
 VALID_XML = (EXTERNAL_Q, FORM_Q, HTML_Q, TEST_FORM, ANSWER_KEY, UPLOAD_Q, LAYOUT_Q)
