@@ -26,13 +26,15 @@ SERVER_LIMIT = 2.0
 _CLIENT = """
 import json, statistics, sys, time
 import boto3
-url, hit_id, n, params = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
-c = boto3.session.Session(aws_access_key_id=sys.argv[-1],
+url, hit_id, n, ops, params = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+c = boto3.session.Session(aws_access_key_id=sys.argv[6],
                           aws_secret_access_key="s").client(
     "mturk", region_name="us-east-1", endpoint_url=url)
+calls = {"GetHIT": lambda: c.get_hit(HITId=hit_id),
+         "CreateHIT": lambda: c.create_hit(**json.loads(params))}
 out = {}
-for op, call in (("GetHIT", lambda: c.get_hit(HITId=hit_id)),
-                 ("CreateHIT", lambda: c.create_hit(**params))):
+for op in ops.split(","):
+    call = calls[op]
     for _ in range(max(20, n // 10)):
         call()
     times = []
@@ -43,6 +45,18 @@ for op, call in (("GetHIT", lambda: c.get_hit(HITId=hit_id)),
     out[op] = statistics.median(times) / 1000
 print(json.dumps(out))
 """
+
+
+def _client_medians(url: str, hit_id: str, n: int, ops: str, params: dict[str, Any]) -> Any:
+    """Median microseconds per call of ``ops`` (comma-separated) from a client in a subprocess."""
+    result = subprocess.run(
+        [sys.executable, "-c", _CLIENT, url, hit_id, str(n), ops, json.dumps(params), ACCESS_KEY],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    return json.loads(result.stdout)
 
 
 def _in_process(client: Any, hit_id: str, params: dict[str, Any], n: int) -> dict[str, float]:
@@ -83,23 +97,7 @@ def server_mode(sizes: Sizes) -> Section:
             local = new_client()
             params = hit_params()
             before = _in_process(local, hit_id, params, n)
-            result = subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    _CLIENT,
-                    server.url,
-                    hit_id,
-                    str(n),
-                    json.dumps(params),
-                    ACCESS_KEY,
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=600,
-            )
-            remote = json.loads(result.stdout)
+            remote = _client_medians(server.url, hit_id, n, "GetHIT,CreateHIT", params)
             after = _in_process(local, hit_id, params, n)
             for op in ("GetHIT", "CreateHIT"):
                 section.add(
@@ -190,23 +188,6 @@ def _throughput(url: str, hit_id: str, clients: int, seconds: float) -> int:
     return total
 
 
-_GET_ONLY = """
-import json, statistics, sys, time
-import boto3
-url, hit_id, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-c = boto3.session.Session(aws_access_key_id=sys.argv[-1], aws_secret_access_key="s").client(
-    "mturk", region_name="us-east-1", endpoint_url=url)
-for _ in range(max(20, n // 10)):
-    c.get_hit(HITId=hit_id)
-times = []
-for _ in range(n):
-    t0 = time.perf_counter_ns()
-    c.get_hit(HITId=hit_id)
-    times.append(time.perf_counter_ns() - t0)
-print(statistics.median(times) / 1000)
-"""
-
-
 def _canned_floor(local: Any, hit_id: str, n: int) -> float:
     """The subprocess client's GetHIT median against a socket server that answers every
     request at once with the fake's own GetHIT body: the cost of HTTP alone."""
@@ -251,21 +232,7 @@ def _canned_floor(local: Any, hit_id: str, n: int) -> float:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                _GET_ONLY,
-                f"http://127.0.0.1:{port}",
-                hit_id,
-                str(n),
-                ACCESS_KEY,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=600,
-        )
+        got = _client_medians(f"http://127.0.0.1:{port}", hit_id, n, "GetHIT", {})
     finally:
         listener.close()
-    return float(result.stdout.strip())
+    return float(got["GetHIT"])
