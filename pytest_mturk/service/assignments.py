@@ -51,15 +51,8 @@ def find_assignment(svc: Service, world: World, assignment_id: str) -> Assignmen
         or a.hit.world is not world
         or a.status not in (ACCEPTED, *VISIBLE_ASSIGNMENT_STATUSES)
     ):
-        raise_does_not_exist(assignment_id)
-    assert a is not None
+        raise assignment_does_not_exist(assignment_id)
     return a
-
-
-def raise_does_not_exist(assignment_id: str) -> None:
-    from pytest_mturk.service.state import assignment_does_not_exist
-
-    raise assignment_does_not_exist(assignment_id)
 
 
 @operation("GetAssignment")

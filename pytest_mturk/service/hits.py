@@ -8,12 +8,10 @@ from typing import Any
 from pytest_mturk.errors import ParameterValidationError, RequestError
 from pytest_mturk.service import checks
 from pytest_mturk.service.model import (
-    ASSIGNABLE,
     DISPOSED,
     HIT,
     REVIEWABLE,
     REVIEWING,
-    UNASSIGNABLE,
     HITType,
 )
 from pytest_mturk.service.pagination import decode_token, page_json, page_of
@@ -382,4 +380,4 @@ def delete_hit(svc: Service, world: World, params: Params) -> dict[str, Any]:
     return {}
 
 
-__all__ = ["ASSIGNABLE", "UNASSIGNABLE", "invalid_hit_state", "require_hit_type"]
+__all__ = ["invalid_hit_state", "require_hit_type"]

@@ -12,6 +12,7 @@ import itertools
 import random
 import re
 import threading
+import time
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -537,8 +538,6 @@ def _xml_escape(text: str) -> str:
 
 
 def _iso(ts: float) -> str:
-    import time
-
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
