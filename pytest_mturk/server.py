@@ -61,8 +61,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.request_version = parts[2].decode("latin-1")
         self.requestline = line.decode("latin-1").rstrip("\r\n")
         self.lean_headers = headers
-        if headers.get("connection", "").lower() == "close" or parts[2] == b"HTTP/1.0":
-            self.close_connection = True
+        # handle() starts each connection with close_connection = True; HTTP/1.1 keeps the
+        # connection open unless the client asks otherwise (what parse_request would decide).
+        self.close_connection = (
+            headers.get("connection", "").lower() == "close" or parts[2] == b"HTTP/1.0"
+        )
         if self.command == "POST":
             self.do_POST()
         else:

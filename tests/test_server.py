@@ -138,3 +138,27 @@ def test_mturk_server_fixture(pytester: pytest.Pytester) -> None:
         """
     )
     pytester.runpytest("-p", "pytester").assert_outcomes(passed=1)
+
+
+def test_keep_alive_connections_stay_open(fake: MTurkFake) -> None:
+    import http.client
+
+    with fake.serve() as server:
+        conn = http.client.HTTPConnection(server.host, server.port, timeout=5)
+        headers = {
+            "X-Amz-Target": "MTurkRequesterServiceV20170117.GetAccountBalance",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAPYTESTMTURKTEST1/20300101/"
+            "us-east-1/mturk-requester/aws4_request, SignedHeaders=host, Signature=x",
+            "Content-Type": "application/x-amz-json-1.1",
+        }
+        for _ in range(3):  # the same socket answers every request
+            conn.request("POST", "/", body=b"{}", headers=headers)
+            response = conn.getresponse()
+            assert response.status == 200
+            assert json.loads(response.read())["AvailableBalance"] == "10000.00"
+            assert not response.will_close
+        sock = conn.sock
+        conn.request("POST", "/", body=b"{}", headers=headers)
+        conn.getresponse().read()
+        assert conn.sock is sock
+        conn.close()
