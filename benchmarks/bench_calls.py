@@ -61,7 +61,7 @@ def _list_hits(fake: Any, needed: int) -> Kwargs:
 def _list_assignments(fake: Any, needed: int) -> Kwargs:
     from pytest_mturk.service import worker_actions
 
-    svc = fake._service
+    svc = fake.service
     hit_id = build_hits(fake, 1, submitted=False, params=hit_params(MaxAssignments=10))[0][0]
     for w in range(10):
         worker = f"A{w + 1:013d}"
@@ -113,27 +113,30 @@ def _handler_time_us(fake: Any, call: Callable[[], Any], n: int) -> float:
     """Median time spent inside the fake's own botocore handler (protocol + service)."""
     import statistics
 
-    original = fake._answer_botocore
+    from pytest_mturk.transport import botocore_glue, hook
+
+    original = botocore_glue.answer
     spent: list[int] = []
 
-    def timed_answer(request: Any) -> Any:
+    def timed_answer(backend: Any, request: Any) -> Any:
         t0 = time.perf_counter_ns()
         try:
-            return original(request)
+            return original(backend, request)
         finally:
             spent.append(time.perf_counter_ns() - t0)
 
-    fake._answer_botocore = timed_answer  # instance attribute: the package is left untouched
+    hook._answer = timed_answer  # the hook's bound answer, put back below
     try:
         for _ in range(n):
             call()
     finally:
-        del fake._answer_botocore
+        hook._answer = original
     return statistics.median(spent) / 1000 if spent else float("nan")
 
 
 def per_call_vs_floor(sizes: Sizes, hotspots: list[Hotspots]) -> Section:
-    from pytest_mturk import MTurkFake, _hook
+    from pytest_mturk import MTurkFake
+    from pytest_mturk.transport import hook
 
     section = Section(
         "floor",
@@ -165,7 +168,7 @@ def per_call_vs_floor(sizes: Sizes, hotspots: list[Hotspots]) -> Section:
         floor = Floor(captured)
 
         def floor_enter() -> None:
-            if _hook.active:
+            if hook.active:
                 raise RuntimeError("a fake is active while the floor is measured")
 
         variants = [

@@ -51,7 +51,7 @@ def flat_with_size(sizes: Sizes, hotspots: list[Hotspots]) -> Section:
         "Flat with size",
         f"A big fake with {n_big:,} HITs and a tiny one with {n_tiny} HITs, each HIT with one "
         "submitted assignment (so every HIT is Reviewable). The state is built by driving the "
-        "service directly (`fake._service.call('CreateHIT', ...)` and "
+        "service directly (`fake.service.call('CreateHIT', ...)` and "
         "`pytest_mturk.service.worker_actions.accept/submit`, the code paths `fake.workers` "
         "uses), not through 100k boto3 calls. Every measured call then goes through boto3; the "
         "two fakes are interleaved batch by batch (each started only around its batches). "
@@ -71,7 +71,7 @@ def flat_with_size(sizes: Sizes, hotspots: list[Hotspots]) -> Section:
     client = new_client()
 
     def world_of(fake: Any) -> Any:
-        return next(iter(fake._service.envs["sandbox"].worlds.values()))
+        return next(iter(fake.service.envs["sandbox"].worlds.values()))
 
     ops: list[tuple[str, str, Callable[[Any, list[tuple[str, str | None]]], dict[str, Any]]]] = [
         ("CreateHIT", "create_hit", lambda f, p: hit_params()),
@@ -191,8 +191,8 @@ def walk_linear(sizes: Sizes) -> Section:
             took = (time.perf_counter_ns() - t0) / 1e9
         finally:
             fake.stop()
-        if count != len(fake._service.hits_by_id):
-            raise RuntimeError(f"walked {count} HITs of {len(fake._service.hits_by_id)}")
+        if count != len(fake.service.hits_by_id):
+            raise RuntimeError(f"walked {count} HITs of {len(fake.service.hits_by_id)}")
         return took
 
     best = {n: float("inf") for n in sizes.walk_sizes}

@@ -331,13 +331,13 @@ def build_hits(
 ) -> list[tuple[str, str | None]]:
     """``n`` HITs in ``fake`` (and with ``submitted``, one submitted assignment each).
 
-    Drives the service directly (``fake._service.call`` and ``pytest_mturk.service.
+    Drives the service directly (``fake.service.call`` and ``pytest_mturk.service.
     worker_actions``), the same code paths boto3 calls reach, minus botocore and JSON: 100,000
     HITs take seconds instead of minutes. Returns ``(HITId, AssignmentId or None)`` pairs.
     """
     from pytest_mturk.service import worker_actions
 
-    svc = fake._service
+    svc = fake.service
     base = params if params is not None else hit_params()
     out: list[tuple[str, str | None]] = []
     call = svc.call

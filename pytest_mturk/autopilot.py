@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pytest_mturk.service.model import ASSIGNABLE, HIT
+from pytest_mturk.service.render import hit_dict
+from pytest_mturk.service.state import Service
 from pytest_mturk.service.worker_actions import access_refusal, answer_xml
-
-if TYPE_CHECKING:
-    from pytest_mturk.fake import MTurkFake
-    from pytest_mturk.workers import Worker
+from pytest_mturk.workers import Worker, Workers, faker_for
 
 AnswerValue = str | Sequence[str]
 AnswerSource = (
@@ -40,7 +39,7 @@ class Autopilot:
 
     def __init__(
         self,
-        fake: MTurkFake,
+        service: Service,
         workers: int = 3,
         answers: AnswerSource = None,
         delay: float | timedelta = 0,
@@ -48,12 +47,13 @@ class Autopilot:
     ) -> None:
         if workers < 1:
             raise ValueError("autopilot needs at least one worker")
-        self._fake = fake
+        self._service = service
         self.answers = answers
         self.delay = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
-        self.workers = [fake.workers.create(**worker_profile) for _ in range(workers)]
+        pool = Workers(service)
+        self.workers = [pool.create(**worker_profile) for _ in range(workers)]
         self.active = True
-        svc = fake._service
+        svc = service
         svc.on_hit_created.append(self._on_created)
         with svc.lock:
             for hit in list(svc.hits_by_id.values()):
@@ -66,12 +66,12 @@ class Autopilot:
     def stop(self) -> None:
         """No more work from these workers (work already scheduled is dropped)."""
         self.active = False
-        svc = self._fake._service
+        svc = self._service
         if self._on_created in svc.on_hit_created:
             svc.on_hit_created.remove(self._on_created)
 
     def _on_created(self, hit: HIT) -> None:
-        svc = self._fake._service
+        svc = self._service
         if self.delay <= 0:
             self._work(hit, svc.now())
         else:
@@ -80,9 +80,7 @@ class Autopilot:
     def _work(self, hit: HIT, at: float) -> None:
         if not self.active:
             return
-        from pytest_mturk.service.render import hit_dict
-
-        svc = self._fake._service
+        svc = self._service
         for worker in self.workers:
             if hit.status != ASSIGNABLE or hit.expired or hit.available == 0:
                 return
@@ -101,10 +99,8 @@ class Autopilot:
             svc.submit(a, xml, at)
 
     def _text(self) -> str:
-        from pytest_mturk.workers import _faker
-
-        faker = _faker("en_US")
-        faker.seed_instance(self._fake._service.rng.getrandbits(64))
+        faker = faker_for("en_US")
+        faker.seed_instance(self._service.rng.getrandbits(64))
         return str(faker.sentence())
 
 

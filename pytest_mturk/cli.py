@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pytest_mturk.fake import MTurkFake
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pytest-mturk", description=__doc__)
@@ -24,8 +26,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
-
-    from pytest_mturk.fake import MTurkFake
 
     fake = MTurkFake(seed=args.seed, balance=args.balance, autopilot=args.autopilot or None)
     server = fake.serve(

@@ -19,6 +19,7 @@ __all__ = [
     "MissingAuthenticationTokenException",
     "NotSupportedByFake",
     "ParameterValidationError",
+    "PytestMTurkWarning",
     "RequestError",
     "SerializationException",
     "ServiceFault",
@@ -28,6 +29,11 @@ __all__ = [
     "ValidationException",
     "WorkerActionError",
 ]
+
+
+class PytestMTurkWarning(UserWarning):
+    """Something about how the fake is used that is worth a look."""
+
 
 #: How the trailing server timestamp of a message is written: ``(1624047673969)`` or
 #: ``(1567366957231 s)``. Both occur in real 2017-API messages (reference §1.3).

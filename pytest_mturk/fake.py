@@ -4,156 +4,40 @@ with pytest_mturk.mock_mturk() as fake:
     client = boto3.client("mturk", region_name="us-east-1")
     client.create_hit(...)
     fake.workers.create().do(hit_id)
+
+The fake owns one :class:`~pytest_mturk.service.Service` for its whole life (``reset`` and
+``restore`` change the state inside it), and one :class:`~pytest_mturk.protocol.Backend` that
+the transports answer with.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-import os
-import re
-import sys
-import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Mapping
+from dataclasses import asdict
+from datetime import timedelta
 from decimal import Decimal
-from email.utils import formatdate
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import Any, TypeVar, overload
 
-from pytest_mturk import _hook
-
-if TYPE_CHECKING:
-    from pytest_mturk.autopilot import Autopilot
-    from pytest_mturk.persist import Snapshot
-    from pytest_mturk.server import MTurkServer
+from pytest_mturk import invariants, persist
+from pytest_mturk.autopilot import AnswerSource, Autopilot
 from pytest_mturk.clock import Clock
-from pytest_mturk.ledgers import Email, Ledgers, Notification, Payment
-from pytest_mturk.service.options import FakeOptions
+from pytest_mturk.errors import PytestMTurkWarning
+from pytest_mturk.faults import Faults
+from pytest_mturk.ledgers import CallLog, CallRecord, Email, Ledgers, Notification, Payment
+from pytest_mturk.options import FakeOptions
+from pytest_mturk.persist import Snapshot
+from pytest_mturk.protocol import Backend, CredentialPolicy
+from pytest_mturk.service import Service
+from pytest_mturk.transport import hook, moto, web
+from pytest_mturk.transport.credentials import EnvironmentPatch, reset_boto3_default_session
+from pytest_mturk.transport.server import MTurkServer
+from pytest_mturk.workers import Workers
 
 __all__ = ["CallRecord", "MTurkFake", "PytestMTurkWarning", "mock_mturk"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: The access key the fake supplies when the user has no AWS credentials of their own.
-FAKE_ACCESS_KEY = "AKIAPYTESTMTURK00000"
-FAKE_SECRET_KEY = "pytest-mturk-fake-secret-access-key"
-
-
-_ATTEMPT = re.compile(r"attempt=(\d+)")
-
-
-def _http_date(ts: float, _cache: list[Any] = [None, ""]) -> str:  # noqa: B006 (a cache)
-    """An HTTP Date header for ``ts``, formatted once per second."""
-    second = int(ts)
-    if _cache[0] != second:
-        _cache[0] = second
-        _cache[1] = formatdate(second, usegmt=True)
-    return str(_cache[1])
-
-
-class PytestMTurkWarning(UserWarning):
-    """Something about how the fake is used that is worth a look."""
-
-
-@dataclass(slots=True)
-class CallRecord:
-    """One HTTP attempt that reached the fake: ``operation``, ``params``, ``status`` (0 for a
-    connection-level fault), ``error_code`` / ``turk_error_code``, ``attempt`` (botocore's
-    attempt number, 1 for the first try), ``time`` (fake time), ``environment``,
-    ``access_key``."""
-
-    operation: str | None
-    params: dict[str, Any]
-    status: int
-    error_code: str | None
-    turk_error_code: str | None
-    sdk_request: str  # botocore's amz-sdk-request header, e.g. "attempt=2; max=3"
-    timestamp: float  # fake time, epoch seconds
-    environment: str | None
-    access_key: str | None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 200
-
-    @property
-    def attempt(self) -> int:
-        match = _ATTEMPT.search(self.sdk_request)
-        return int(match.group(1)) if match else 1
-
-    @property
-    def time(self) -> datetime:
-        return datetime.fromtimestamp(self.timestamp, timezone.utc)
-
-    def __str__(self) -> str:
-        outcome = (
-            "ok" if self.ok else f"{self.status} {self.error_code} {self.turk_error_code or ''}"
-        )
-        return (
-            f"{self.operation}({_short(self.params)}) -> {outcome.strip()} [attempt {self.attempt}]"
-        )
-
-
-def _short(params: dict[str, Any]) -> str:
-    parts = []
-    for k, v in params.items():
-        text = repr(v)
-        parts.append(f"{k}={text if len(text) <= 40 else text[:37] + '...'}")
-    return ", ".join(parts)
-
-
-def has_own_credentials() -> bool:
-    """Whether the user configured AWS credentials botocore would find without the fake."""
-    env = os.environ
-    if env.get("AWS_ACCESS_KEY_ID") or env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE"):
-        return True
-    if env.get("AWS_WEB_IDENTITY_TOKEN_FILE") or env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"):
-        return True
-    if env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"):
-        return True
-    shared = env.get("AWS_SHARED_CREDENTIALS_FILE", os.path.join("~", ".aws", "credentials"))
-    return os.path.exists(os.path.expanduser(shared))
-
-
-class EnvironmentPatch:
-    """Fake credentials (unless the user has their own), no metadata probing, a default region."""
-
-    def __init__(self) -> None:
-        self._saved: dict[str, str | None] = {}
-
-    def apply(self) -> None:
-        if not has_own_credentials():
-            self._set("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY)
-            self._set("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_KEY)
-            self._set("AWS_SESSION_TOKEN", None)
-        # Never probe the instance-metadata address for credentials or region.
-        self._set("AWS_EC2_METADATA_DISABLED", "true")
-        if not os.environ.get("AWS_DEFAULT_REGION") and not os.environ.get("AWS_REGION"):
-            self._set("AWS_DEFAULT_REGION", "us-east-1")
-
-    def _set(self, key: str, value: str | None) -> None:
-        if key not in self._saved:
-            self._saved[key] = os.environ.get(key)
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-
-    def restore(self) -> None:
-        for key, value in self._saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        self._saved.clear()
-
-
-def reset_boto3_default_session() -> None:
-    """Drop boto3's default session so the next ``boto3.client`` resolves credentials afresh."""
-    boto3 = sys.modules.get("boto3")
-    if boto3 is not None:
-        setattr(boto3, "DEFAULT_SESSION", None)  # noqa: B010 (a module found at run time)
 
 
 class MTurkFake:
@@ -162,30 +46,28 @@ class MTurkFake:
     While started, every botocore/boto3 ``mturk`` client in the process talks to it. Options:
     ``seed`` (repeatable ids and Faker values), ``balance`` (production prepaid balance, a Decimal
     or string; the sandbox always shows 10000.00), ``strict_workers``,
-    ``keep_available_after_expiry``, ``strict_credentials`` (see docs/fidelity.md).
+    ``keep_available_after_expiry``, ``strict_credentials``, ``autopilot`` (see
+    :class:`~pytest_mturk.FakeOptions` and docs/fidelity.md).
     """
 
     def __init__(self, **options: Any) -> None:
         self.options = FakeOptions.from_kwargs(**options)
-        self.access_keys: set[str] = set()
+        #: The fake's clock: ``now()``, ``advance(...)``, ``move_to(...)``.
+        self.clock = Clock(on_move=self.process_due)
+        self._service = Service(self.options, self.clock, Ledgers())
+        #: Simulated workers: ``fake.workers.create(...)``, ``fake.workers.get(id)``.
+        self.workers = Workers(self._service)
+        #: Error injection: ``fake.faults.add(...)``, ``fake.faults.rate_limit(...)``.
+        self.faults = Faults(self.clock)
+        self._backend = Backend(
+            self._service, self.faults, CredentialPolicy(self.options.strict_credentials)
+        )
         self._env_patch: EnvironmentPatch | None = None
         self._started = False
-        self._build()
+        self._autopilots: list[Autopilot] = []
+        self._start_option_autopilot()
 
-    def _build(self) -> None:
-        from pytest_mturk.service import Service
-        from pytest_mturk.workers import Workers
-
-        self.ledgers = Ledgers()
-        self.clock = Clock(on_move=self.process_due)
-        self._service = Service(self.options, self.clock, self.ledgers)
-        self.workers = Workers(self)
-        self.calls: list[CallRecord] = []
-        from pytest_mturk.faults import Faults
-
-        self.faults = Faults(self.clock)
-        self._internal_errors: list[BaseException] = []
-        self._refused_keys: set[str] = set()
+    def _start_option_autopilot(self) -> None:
         pilot = self.options.autopilot
         if pilot:
             self.autopilot(**pilot) if isinstance(pilot, dict) else self.autopilot(workers=pilot)
@@ -193,19 +75,22 @@ class MTurkFake:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self, *, patch_environment: bool = True) -> MTurkFake:
-        """Route every mturk client in the process to this fake. Returns the fake."""
+        """Route every mturk client in the process to this fake. Returns the fake.
+
+        ``patch_environment`` (default True) supplies fake AWS credentials when you have none,
+        forbids probing the instance-metadata address and sets a default region, for as long
+        as the fake runs.
+        """
         if self._started:
             return self
-        _hook.install()
         if patch_environment:
             self._env_patch = EnvironmentPatch()
             self._env_patch.apply()
         reset_boto3_default_session()
-        _hook.active.append(self)
+        hook.activate(self._backend)
+        moto.attach(self._service)
+        web.install()
         self._started = True
-        from pytest_mturk import external
-
-        external.start(self)
         return self
 
     def stop(self) -> None:
@@ -213,32 +98,30 @@ class MTurkFake:
         if not self._started:
             return
         self._started = False
-        from pytest_mturk import external
-
-        external.stop(self)
-        if self in _hook.active:
-            _hook.active.remove(self)
+        moto.detach(self._service)
+        hook.deactivate(self._backend)
         if self._env_patch is not None:
             self._env_patch.restore()
             self._env_patch = None
         reset_boto3_default_session()
 
     def reset(self) -> None:
-        """Forget all state (HITs, workers, money, records); keep the options and activation."""
-        self._build()
-        self._rebind_edges()
-
-    def _rebind_edges(self) -> None:
-        # The HTTP edges and notification transports hang on the service object: a new one
-        # (reset, restore) needs them again.
-        if self._started:
-            from pytest_mturk import external
-
-            external.stop(self)
-            external.start(self)
+        """Forget all state (HITs, workers, money, records, faults, calls); keep the options and
+        the activation. Autopilot workers started by hand stop; the ``autopilot`` option's
+        start again."""
+        for pilot in self._autopilots:
+            pilot.stop()
+        self._autopilots.clear()
+        with self._service.lock:
+            self._service.reset()
+        self.faults.clear()
+        self._backend.calls.clear()
+        self._backend.internal_errors.clear()
+        self._start_option_autopilot()
 
     @property
     def active(self) -> bool:
+        """Whether the fake is answering."""
         return self._started
 
     def __enter__(self) -> MTurkFake:
@@ -247,56 +130,43 @@ class MTurkFake:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # ------------------------------------------------------------------ transport entry points
+    # ------------------------------------------------------------------ parts
 
-    def _answer_botocore(self, request: Any) -> Any:
-        # The hot path: everything it needs is bound once (see _bind_hot_path).
-        if _hot is None:
-            _bind_hot_path()
-        assert _hot is not None
-        url = request.url
-        try:
-            status, body, _ = _hot.handle(self, request.headers, request.body, url.split("/")[2])
-        except _hot.TransportFault as fault:
-            raise _botocore_failure(fault.kind, url) from None
-        headers: Any = {  # AWSResponse wraps any mapping in HeadersDict
-            "x-amzn-RequestId": self._request_id(),
-            "Content-Type": "application/x-amz-json-1.1",
-            "Content-Length": str(len(body)),
-            "Date": _http_date(self.clock.time()),
-        }
-        return _hot.AWSResponse(url, status, headers, _Raw(body))
+    @property
+    def service(self) -> Service:
+        """The service behind the fake (documented-internal: for tools and the project's own
+        tests; it stays the same object for the fake's whole life)."""
+        return self._service
 
-    def _request_id(self) -> str:
-        h = self._service.hex_id(32)
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
+    @property
+    def backend(self) -> Backend:
+        """What the transports answer with (documented-internal, like :attr:`service`)."""
+        return self._backend
 
-    def _call(
-        self, operation: str, env_name: str, is_sandbox: bool, key: str, params: dict[str, Any]
-    ) -> dict[str, Any] | bytes:
-        if _hot is None:
-            _bind_hot_path()
-        assert _hot is not None
-        _hot.validate_input(operation, params)
-        return self._service.call(operation, env_name, is_sandbox, key, params)
+    @property
+    def ledgers(self) -> Ledgers:
+        """Payments, notifications and e-mails, with their assertion helpers."""
+        return self._service.ledgers
 
-    def _record_call(self, record: CallRecord) -> None:
-        self.calls.append(record)
+    @property
+    def calls(self) -> CallLog:
+        """Every HTTP attempt that reached the fake, in order (retries included)."""
+        return self._backend.calls
 
-    def _refused_key(self, key: str) -> None:
-        if key not in self._refused_keys:
-            self._refused_keys.add(key)
-            warnings.warn(
-                f"pytest-mturk refused the access key id {key!r} as real AWS would "
-                "(UnrecognizedClientException). To accept it, use fake.allow_access_key(key) "
-                "or the option strict_credentials=False with an IAM-shaped key.",
-                PytestMTurkWarning,
-                stacklevel=2,
-            )
+    @property
+    def internal_errors(self) -> list[BaseException]:
+        """Exceptions inside the fake that were answered as ServiceFault (bugs in pytest-mturk;
+        the pytest plugin fails the test when there are any)."""
+        return self._backend.internal_errors
+
+    @property
+    def access_keys(self) -> set[str]:
+        """Access key ids accepted on top of the IAM-shaped ones (``allow_access_key``)."""
+        return self._backend.credentials.allowed
 
     def allow_access_key(self, key: str) -> None:
         """Accept ``key`` as a known access key id even though it is not shaped like one."""
-        self.access_keys.add(key)
+        self._backend.credentials.allow(key)
 
     # ------------------------------------------------------------------ time
 
@@ -309,7 +179,7 @@ class MTurkFake:
     def autopilot(
         self,
         workers: int = 3,
-        answers: Any = None,
+        answers: AnswerSource = None,
         delay: float | timedelta = 0,
         **worker_profile: Any,
     ) -> Autopilot:
@@ -317,11 +187,11 @@ class MTurkFake:
 
         ``answers``: None (answer from the question), a mapping, or ``(hit, worker) -> answers``;
         ``delay``: fake seconds (or a timedelta) between a HIT appearing and its work being
-        submitted. Returns the :class:`~pytest_mturk.autopilot.Autopilot` (``.stop()`` ends it).
+        submitted. Returns the :class:`~pytest_mturk.Autopilot` (``.stop()`` ends it).
         """
-        from pytest_mturk.autopilot import Autopilot
-
-        return Autopilot(self, workers, answers, delay, **worker_profile)
+        pilot = Autopilot(self._service, workers, answers, delay, **worker_profile)
+        self._autopilots.append(pilot)
+        return pilot
 
     # ------------------------------------------------------------------ state
 
@@ -330,58 +200,44 @@ class MTurkFake:
 
         Time is not state: the clock (and its offset) is left where it is on restore; the call
         records are not part of it either."""
-        from pytest_mturk.persist import Snapshot, copy_service
-
         with self._service.lock:
-            return Snapshot(copy_service(self._service))
+            return persist.take_snapshot(self._service)
 
     def restore(self, snapshot: Snapshot) -> None:
         """Go back to the state of ``snapshot`` (which stays reusable)."""
-        from pytest_mturk.persist import copy_service
-
         with self._service.lock:
-            self._service = copy_service(snapshot.service)
-            self.ledgers = self._service.ledgers
-        self._rebind_edges()
+            persist.restore_snapshot(self._service, snapshot)
 
     def dump_state(self) -> dict[str, Any]:
         """The whole state as JSON-compatible data (``json.dumps`` it to save a scenario).
 
         Scheduled autopilot work is behaviour, not state, and is left out.
         """
-        from dataclasses import asdict
-
-        from pytest_mturk.persist import dump_service
-
         with self._service.lock:
-            return dump_service(self._service, asdict(self.options))
+            return persist.dump_service(self._service, asdict(self.options))
 
     @classmethod
-    def load_state(cls, data: dict[str, Any], **options: Any) -> MTurkFake:
+    def load_state(cls, data: Mapping[str, Any], **options: Any) -> MTurkFake:
         """A new (not started) fake holding the state of ``data`` from ``dump_state()``.
 
         ``options`` override the dumped ones (for example ``autopilot``).
         """
-        from pytest_mturk.persist import load_service, options_of
-
-        merged = {**options_of(data), **options}
+        merged = {**persist.options_of(dict(data)), **options}
         pilot = merged.pop("autopilot", None)
         fake = cls(**merged)
-        load_service(fake._service, data)
-        fake.ledgers = fake._service.ledgers
-        if pilot:
-            fake.autopilot(**pilot) if isinstance(pilot, dict) else fake.autopilot(workers=pilot)
+        persist.load_service(fake._service, dict(data))
+        fake.options.autopilot = pilot
+        fake._start_option_autopilot()
         return fake
 
     def check_invariants(self) -> None:
         """Verify the model: HIT counters equal the assignments behind them, every assignment is
         in exactly one state, money is conserved, no record points at a missing one. Raises
-        ``pytest_mturk.invariants.InvariantError`` listing every problem."""
-        from pytest_mturk import invariants
-
-        with self._service.lock:
-            self._service.process_due(self._service.now())
-            invariants.check(self._service)
+        :class:`~pytest_mturk.InvariantError` listing every problem."""
+        svc = self._service
+        with svc.lock:
+            svc.process_due(svc.now())
+            invariants.check(svc)
 
     # ------------------------------------------------------------------ server mode
 
@@ -394,19 +250,18 @@ class MTurkFake:
     ) -> MTurkServer:
         """Answer MTurk requests over HTTP too (for subprocesses and other SDKs).
 
-        Returns the running :class:`~pytest_mturk.server.MTurkServer`; point clients at its
-        ``url`` (``AWS_ENDPOINT_URL_MTURK``). It stands in for the sandbox (or production).
+        Returns the running :class:`~pytest_mturk.MTurkServer`; point clients at its ``url``
+        (``AWS_ENDPOINT_URL_MTURK``). It stands in for the sandbox (or production).
         """
-        from pytest_mturk.server import MTurkServer
-
-        return MTurkServer(self, host, port, environment, verbose)
+        return MTurkServer(self._backend, host, port, environment, verbose)
 
     # ------------------------------------------------------------------ layouts
 
     def register_hit_layout(self, layout_id: str, question_xml: str) -> None:
         """Make ``HITLayoutId=layout_id`` usable; ``${Name}`` placeholders take
         ``HITLayoutParameters`` values."""
-        self._service.layouts[layout_id] = question_xml
+        with self._service.lock:
+            self._service.layouts[layout_id] = question_xml
 
     # ------------------------------------------------------------------ ledgers
 
@@ -429,27 +284,16 @@ class MTurkFake:
         return self.ledgers.emails
 
     def assert_paid(self, worker_id: str, amount: Decimal | str | float) -> None:
-        """The rewards paid to ``worker_id`` total exactly ``amount``."""
+        """The rewards paid to ``worker_id`` total exactly ``amount`` (what fell due first)."""
         __tracebackhide__ = True
         self.process_due()
-        expected = Decimal(str(amount))
-        got = sum((p.amount for p in self.ledgers.payments_to(worker_id, "reward")), Decimal("0"))
-        if got != expected:
-            raise AssertionError(
-                f"expected rewards of ${expected} paid to {worker_id}, but ${got} were paid\n"
-                + self.ledgers.describe_payments()
-            )
+        self.ledgers.assert_paid(worker_id, amount)
 
     def assert_not_paid(self, worker_id: str) -> None:
-        """No reward and no bonus was paid to ``worker_id``."""
+        """No reward and no bonus was paid to ``worker_id`` (what fell due first)."""
         __tracebackhide__ = True
         self.process_due()
-        paid = list(self.ledgers.payments_to(worker_id))
-        if paid:
-            raise AssertionError(
-                f"expected no payment to {worker_id}, but {len(paid)} were made\n"
-                + self.ledgers.describe_payments()
-            )
+        self.ledgers.assert_not_paid(worker_id)
 
     def assert_bonus_paid(
         self, worker_id: str, amount: Decimal | str | float, reason: str | None = None
@@ -457,19 +301,7 @@ class MTurkFake:
         """Bonuses paid to ``worker_id`` (with ``reason``, if given) total exactly ``amount``."""
         __tracebackhide__ = True
         self.process_due()
-        expected = Decimal(str(amount))
-        bonuses = [
-            p
-            for p in self.ledgers.payments_to(worker_id, "bonus")
-            if reason is None or p.reason == reason
-        ]
-        got = sum((p.amount for p in bonuses), Decimal("0"))
-        if got != expected:
-            which = f" with reason {reason!r}" if reason is not None else ""
-            raise AssertionError(
-                f"expected bonuses{which} of ${expected} paid to {worker_id}, but ${got} were "
-                "paid\n" + self.ledgers.describe_payments()
-            )
+        self.ledgers.assert_bonus_paid(worker_id, amount, reason)
 
     def assert_notified(
         self,
@@ -500,78 +332,17 @@ class MTurkFake:
 
     def calls_to(self, operation: str, **params: Any) -> list[CallRecord]:
         """The recorded attempts of ``operation`` whose parameters include ``params``."""
-        return [
-            c
-            for c in self.calls
-            if c.operation == operation and all(c.params.get(k) == v for k, v in params.items())
-        ]
+        return self.calls.calls_to(operation, **params)
 
     def assert_called(self, operation: str, *, times: int | None = None, **params: Any) -> None:
         """``operation`` was called (``times`` times, if given) with these parameters."""
         __tracebackhide__ = True
-        matching = self.calls_to(operation, **params)
-        if (times is None and not matching) or (times is not None and len(matching) != times):
-            want = "at least once" if times is None else f"{times} time(s)"
-            seen = "\n".join(f"  {c}" for c in self.calls) or "  (no calls)"
-            raise AssertionError(
-                f"expected {operation}({_short(params)}) {want}, found {len(matching)}\n"
-                f"calls made:\n{seen}"
-            )
+        self.calls.assert_called(operation, times=times, **params)
 
     def __repr__(self) -> str:
         state = "active" if self._started else "inactive"
-        return f"<MTurkFake {state} hits={len(self._service.hits_by_id)} calls={len(self.calls)}>"
-
-
-class _HotPath:
-    """What every call needs, imported once on first use (importing pytest_mturk stays cheap
-    and never imports botocore)."""
-
-    def __init__(self) -> None:
-        from botocore.awsrequest import AWSResponse
-
-        from pytest_mturk.faults import TransportFault
-        from pytest_mturk.protocol import handle
-        from pytest_mturk.validation import validate_input
-
-        self.AWSResponse = AWSResponse
-        self.TransportFault = TransportFault
-        self.handle = handle
-        self.validate_input = validate_input
-
-
-_hot: _HotPath | None = None
-
-
-def _bind_hot_path() -> None:
-    global _hot
-    _hot = _HotPath()
-
-
-def _botocore_failure(kind: str, url: str) -> Exception:
-    """The botocore exception a connection-level failure surfaces as (botocore retries them)."""
-    from botocore import exceptions
-
-    failure: Exception
-    if kind == "ReadTimeout":
-        failure = exceptions.ReadTimeoutError(endpoint_url=url)
-    elif kind == "ConnectionClosed":
-        failure = exceptions.ConnectionClosedError(endpoint_url=url)
-    else:
-        failure = exceptions.EndpointConnectionError(endpoint_url=url)
-    return failure
-
-
-class _Raw:
-    """The minimal raw-response object botocore's ``AWSResponse`` reads its content from."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self, **kwargs: Any) -> Iterator[bytes]:
-        yield self._data
+        hits = len(self._service.hits_by_id)
+        return f"<MTurkFake {state} hits={hits} calls={len(self.calls)}>"
 
 
 class _MockMTurk:

@@ -1,14 +1,18 @@
-"""What moved: payments, notifications and e-mails, with the assertion helpers over them."""
+"""What happened: payments, notifications, e-mails and the calls made, with every assertion
+helper over them (the fake's ``assert_*`` methods delegate here)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Literal
 
-__all__ = ["Email", "Ledgers", "Notification", "Payment"]
+__all__ = ["CallLog", "CallRecord", "Email", "Ledgers", "Notification", "Payment"]
+
+_ATTEMPT = re.compile(r"attempt=(\d+)")
 
 
 def _dt(ts: float) -> datetime:
@@ -85,13 +89,6 @@ class Email:
         return f"{self.worker_id} [{self.kind}] {self.subject!r} at {self.time.isoformat()}"
 
 
-class _Records(list[Any]):
-    """A list that prints one record a line."""
-
-    def __str__(self) -> str:
-        return "\n".join(str(r) for r in self) if self else "(none)"
-
-
 class Ledgers:
     """The records every fake keeps; exposed as ``fake.payments``, ``fake.notifications``..."""
 
@@ -153,7 +150,57 @@ class Ledgers:
         object.__setattr__(note, "delivered", error is None)
         object.__setattr__(note, "delivery_error", error)
 
+    def clear(self) -> None:
+        """Forget every record (the fake's ``reset``)."""
+        self.payments.clear()
+        self.notifications.clear()
+        self.emails.clear()
+
+    def replace_with(self, other: Ledgers) -> None:
+        """Hold exactly ``other``'s records (the fake's ``restore`` and ``load_state``)."""
+        self.payments[:] = other.payments
+        self.notifications[:] = other.notifications
+        self.emails[:] = other.emails
+
     # ------------------------------------------------------------------ assertions
+
+    def assert_paid(self, worker_id: str, amount: Decimal | str | float) -> None:
+        """The rewards paid to ``worker_id`` total exactly ``amount``."""
+        __tracebackhide__ = True
+        expected = Decimal(str(amount))
+        got = sum((p.amount for p in self.payments_to(worker_id, "reward")), Decimal("0"))
+        if got != expected:
+            raise AssertionError(
+                f"expected rewards of ${expected} paid to {worker_id}, but ${got} were paid\n"
+                + self.describe_payments()
+            )
+
+    def assert_not_paid(self, worker_id: str) -> None:
+        """No reward and no bonus was paid to ``worker_id``."""
+        __tracebackhide__ = True
+        paid = list(self.payments_to(worker_id))
+        if paid:
+            raise AssertionError(
+                f"expected no payment to {worker_id}, but {len(paid)} were made\n"
+                + self.describe_payments()
+            )
+
+    def assert_bonus_paid(
+        self, worker_id: str, amount: Decimal | str | float, reason: str | None = None
+    ) -> None:
+        """Bonuses paid to ``worker_id`` (with ``reason``, if given) total exactly ``amount``."""
+        __tracebackhide__ = True
+        expected = Decimal(str(amount))
+        bonuses = [
+            p for p in self.payments_to(worker_id, "bonus") if reason is None or p.reason == reason
+        ]
+        got = sum((p.amount for p in bonuses), Decimal("0"))
+        if got != expected:
+            which = f" with reason {reason!r}" if reason is not None else ""
+            raise AssertionError(
+                f"expected bonuses{which} of ${expected} paid to {worker_id}, but ${got} were "
+                "paid\n" + self.describe_payments()
+            )
 
     def describe_notifications(self) -> str:
         if not self.notifications:
@@ -218,3 +265,90 @@ class Ledgers:
         if contains is not None:
             what += f" containing {contains!r}"
         raise AssertionError(f"expected {what}, found none\n" + self.describe_emails())
+
+
+# ============================================================================ calls
+
+
+@dataclass(slots=True)
+class CallRecord:
+    """One HTTP attempt that reached the fake.
+
+    ``operation`` (None when the target named none), ``params``, ``status`` (0 for a
+    connection-level fault), ``error_code`` / ``turk_error_code``, ``sdk_request`` (botocore's
+    ``amz-sdk-request`` header, e.g. ``"attempt=2; max=3"``), ``timestamp`` (fake time, epoch
+    seconds), ``environment`` and ``access_key``; ``ok``, ``attempt`` (1 for the first try) and
+    ``time`` (a UTC datetime) are derived.
+    """
+
+    operation: str | None
+    params: dict[str, Any]
+    status: int
+    error_code: str | None
+    turk_error_code: str | None
+    sdk_request: str
+    timestamp: float
+    environment: str | None
+    access_key: str | None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the attempt was answered with HTTP 200."""
+        return self.status == 200
+
+    @property
+    def attempt(self) -> int:
+        """botocore's attempt number (1 for the first try, 2 for the first retry, ...)."""
+        match = _ATTEMPT.search(self.sdk_request)
+        return int(match.group(1)) if match else 1
+
+    @property
+    def time(self) -> datetime:
+        """When the attempt arrived, on the fake clock (UTC)."""
+        return _dt(self.timestamp)
+
+    def __str__(self) -> str:
+        outcome = (
+            "ok" if self.ok else f"{self.status} {self.error_code} {self.turk_error_code or ''}"
+        )
+        return (
+            f"{self.operation}({short_params(self.params)}) -> {outcome.strip()} "
+            f"[attempt {self.attempt}]"
+        )
+
+
+def short_params(params: dict[str, Any]) -> str:
+    """``k=v, ...`` with long values cut, for one-line descriptions of calls."""
+    parts = []
+    for k, v in params.items():
+        text = repr(v)
+        parts.append(f"{k}={text if len(text) <= 40 else text[:37] + '...'}")
+    return ", ".join(parts)
+
+
+class CallLog(list[CallRecord]):
+    """``fake.calls``: every attempt that reached the fake, in order (a list), with lookups."""
+
+    def calls_to(self, operation: str, **params: Any) -> list[CallRecord]:
+        """The recorded attempts of ``operation`` whose parameters include ``params``."""
+        return [
+            c
+            for c in self
+            if c.operation == operation and all(c.params.get(k) == v for k, v in params.items())
+        ]
+
+    def assert_called(self, operation: str, *, times: int | None = None, **params: Any) -> None:
+        """``operation`` was called (``times`` times, if given) with these parameters; a failure
+        lists every call made."""
+        __tracebackhide__ = True
+        matching = self.calls_to(operation, **params)
+        if (times is None and not matching) or (times is not None and len(matching) != times):
+            want = "at least once" if times is None else f"{times} time(s)"
+            raise AssertionError(
+                f"expected {operation}({short_params(params)}) {want}, found {len(matching)}\n"
+                f"calls made:\n{self.describe()}"
+            )
+
+    def describe(self) -> str:
+        """Every call, one a line (for failure messages)."""
+        return "\n".join(f"  {c}" for c in self) or "  (no calls)"

@@ -26,38 +26,41 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-FORMAT = "pytest-mturk-state/1"
+from pytest_mturk.ledgers import Ledgers
+from pytest_mturk.service import Service
 
-#: Attributes of the service that are not state (shared, rebuilt, behaviour, or request-id
-#: bookkeeping that moves with every call).
-NOT_STATE = frozenset(
-    {"lock", "clock", "options", "review", "on_hit_created", "on_notification", "aux_rng", "_nonce"}
-)
+FORMAT = "pytest-mturk-state/1"
 
 
 class Snapshot:
-    """An in-memory copy of a fake's state (opaque; give it to ``fake.restore``)."""
+    """An in-memory copy of a fake's state (opaque; give it to ``fake.restore``, as often as
+    you like)."""
 
-    __slots__ = ("service",)
+    __slots__ = ("_ledgers", "_state")
 
-    def __init__(self, service: Any) -> None:
-        self.service = service
+    def __init__(self, state: dict[str, Any], ledgers: Ledgers) -> None:
+        self._state = state
+        self._ledgers = ledgers
 
 
-def copy_service(svc: Any) -> Any:
-    """A deep copy of the service that shares the clock, options and hooks."""
-    new: Any = object.__new__(type(svc))
-    memo: dict[int, Any] = {id(svc): new, id(svc.clock): svc.clock, id(svc.options): svc.options}
-    for key, value in svc.__dict__.items():
-        if key == "lock":
-            new.lock = type(value)()
-        elif key in ("clock", "options"):
-            setattr(new, key, value)
-        elif key in ("on_hit_created", "on_notification"):
-            setattr(new, key, list(value))
-        else:
-            setattr(new, key, copy.deepcopy(value, memo))
-    return new
+def _memo(svc: Service) -> dict[int, Any]:
+    # Whatever refers to the service, its clock or its options refers to the live ones.
+    return {id(svc): svc, id(svc.clock): svc.clock, id(svc.options): svc.options}
+
+
+def take_snapshot(svc: Service) -> Snapshot:
+    """A deep copy of the service's state (call under the service's lock)."""
+    state = {name: getattr(svc, name) for name in svc.state_names()}
+    ledgers = Ledgers()
+    ledgers.replace_with(svc.ledgers)  # records are immutable: copying the lists is enough
+    return Snapshot(copy.deepcopy(state, _memo(svc)), ledgers)
+
+
+def restore_snapshot(svc: Service, snapshot: Snapshot) -> None:
+    """Make the service hold ``snapshot``'s state, in place (call under the service's lock)."""
+    for name, value in copy.deepcopy(snapshot._state, _memo(svc)).items():
+        setattr(svc, name, value)
+    svc.ledgers.replace_with(snapshot._ledgers)
 
 
 # ----------------------------------------------------------------------------- encoding
@@ -189,23 +192,27 @@ def _resolve(path: str) -> Any:
     return target
 
 
-def dump_service(svc: Any, options: dict[str, Any]) -> dict[str, Any]:
-    """The service's state as JSON-compatible data."""
+def dump_service(svc: Service, options: dict[str, Any]) -> dict[str, Any]:
+    """The service's state (and its ledgers) as JSON-compatible data."""
     encoder = _Encoder()
-    state = {key: encoder.enc(value) for key, value in svc.__dict__.items() if key not in NOT_STATE}
+    state = {name: encoder.enc(getattr(svc, name)) for name in svc.state_names()}
+    state["ledgers"] = encoder.enc(svc.ledgers)
     return {"format": FORMAT, "options": encoder.enc(options), "state": state}
 
 
-def load_service(svc: Any, data: dict[str, Any]) -> None:
-    """Replace the state of a fresh service by the dumped one."""
+def load_service(svc: Service, data: dict[str, Any]) -> None:
+    """Replace the state of the service by the dumped one, in place."""
     if data.get("format") != FORMAT:
         raise ValueError(f"not a pytest-mturk state dump (format {data.get('format')!r})")
     decoder = _Decoder()
     for key, value in data["state"].items():
-        setattr(svc, key, decoder.dec(value))
+        decoded = decoder.dec(value)
+        if key == "ledgers":
+            svc.ledgers.replace_with(decoded)
+        else:
+            setattr(svc, key, decoded)
     svc._heap = [entry for entry in svc._heap if entry[3] is not _DROPPED]
     heapq.heapify(svc._heap)
-    svc.review.svc = svc
 
 
 def options_of(data: dict[str, Any]) -> dict[str, Any]:

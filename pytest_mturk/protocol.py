@@ -1,7 +1,9 @@
 """The wire format: JSON 1.1 requests in, JSON responses or AWS error envelopes out.
 
-Transport-independent: the botocore hook and the HTTP server both call :func:`handle` with the
-request's headers, body and host, and send back what it returns.
+Transport-independent: the botocore hook and the HTTP server both call :func:`handle` with a
+:class:`Backend` (the service and what surrounds it: faults, the credential policy, the call
+log) and the request's headers, body and host, and send back what it returns. Nothing here
+knows the user's handle (``MTurkFake``).
 """
 
 from __future__ import annotations
@@ -9,22 +11,24 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import TYPE_CHECKING, Any, Protocol
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from pytest_mturk.errors import (
     MissingAuthenticationTokenException,
     MTurkServiceError,
     NotSupportedByFake,
+    PytestMTurkWarning,
     SerializationException,
     ServiceFault,
     UnknownOperationException,
     UnrecognizedClientException,
 )
-from pytest_mturk.faults import TransportFault
-from pytest_mturk.service import ALL_OPERATIONS, OPERATIONS
-
-if TYPE_CHECKING:
-    from pytest_mturk.fake import MTurkFake
+from pytest_mturk.faults import Faults, TransportFault
+from pytest_mturk.ledgers import CallLog, CallRecord
+from pytest_mturk.service import ALL_OPERATIONS, OPERATIONS, Service
+from pytest_mturk.validation import validate_input
 
 log = logging.getLogger("pytest_mturk")
 
@@ -32,6 +36,13 @@ TARGET_PREFIX = "MTurkRequesterServiceV20170117."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 SANDBOX_PREFIX = "mturk-requester-sandbox."
 PRODUCTION_PREFIX = "mturk-requester."
+#: The real endpoints' hosts (reference: botocore's endpoints.json).
+HOSTS = {
+    "sandbox": "mturk-requester-sandbox.us-east-1.amazonaws.com",
+    "production": "mturk-requester.us-east-1.amazonaws.com",
+}
+SANDBOX_URL = f"https://{HOSTS['sandbox']}"
+PRODUCTION_URL = f"https://{HOSTS['production']}"
 
 # Real access key ids are 16-128 upper-case letters and digits (IAM AccessKeyId); moto's fake
 # keys are accepted too, so the two fakes work together. See docs/fidelity.md.
@@ -66,13 +77,60 @@ def access_key_of(authorization: str | None) -> str | None:
     return authorization[start:end] if end > start else None
 
 
-def access_key_acceptable(key: str, fake: MTurkFake) -> bool:
-    opts = fake.options
-    if key in fake.access_keys:
-        return True
-    if opts.strict_credentials:
+class CredentialPolicy:
+    """Which access key ids the fake accepts (the rest get ``UnrecognizedClientException``).
+
+    Accepted: keys shaped like IAM's, moto's test keys (unless ``strict``), and any key given to
+    ``allow``. The first refusal of each key warns (``PytestMTurkWarning``) saying how to allow it.
+    """
+
+    __slots__ = ("_refused", "allowed", "strict")
+
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
+        self.allowed: set[str] = set()
+        self._refused: set[str] = set()
+
+    def allow(self, key: str) -> None:
+        """Accept ``key`` as a known access key id even though it is not shaped like one."""
+        self.allowed.add(key)
+
+    def acceptable(self, key: str) -> bool:
+        if key in self.allowed:
+            return True
+        if not self.strict and key in WELL_KNOWN_TEST_KEYS:
+            return True
         return _ACCESS_KEY.fullmatch(key) is not None
-    return key in WELL_KNOWN_TEST_KEYS or _ACCESS_KEY.fullmatch(key) is not None
+
+    def refused(self, key: str) -> None:
+        if key not in self._refused:
+            self._refused.add(key)
+            warnings.warn(
+                f"pytest-mturk refused the access key id {key!r} as real AWS would "
+                "(UnrecognizedClientException). To accept it, use fake.allow_access_key(key) "
+                "or the option strict_credentials=False with an IAM-shaped key.",
+                PytestMTurkWarning,
+                stacklevel=4,
+            )
+
+
+@dataclass(slots=True)
+class Backend:
+    """Everything a transport answers with: the service, the injected faults, the credential
+    policy, the call log, and the internal errors turned into ServiceFaults (which the pytest
+    plugin reports as failures)."""
+
+    service: Service
+    faults: Faults
+    credentials: CredentialPolicy
+    calls: CallLog = field(default_factory=CallLog)
+    internal_errors: list[BaseException] = field(default_factory=list)
+
+
+def request_id(service: Service) -> str:
+    """A fresh ``x-amzn-RequestId`` (a UUID, repeatable under the fake's seed)."""
+    h = service.hex_id(32)
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
 
 
 def _error(exc: MTurkServiceError, now_ms: int) -> tuple[int, bytes]:
@@ -96,10 +154,15 @@ def header(headers: Headers, name: str) -> str | None:
 
 
 def handle(
-    fake: MTurkFake, headers: Headers, body: bytes | str | None, host: str
+    backend: Backend, headers: Headers, body: bytes | str | None, host: str
 ) -> tuple[int, bytes, str | None]:
-    """Answer one request: (HTTP status, JSON body, operation name or None). Records the call."""
-    service = fake._service
+    """Answer one request: (HTTP status, JSON body, operation name or None). Records the call.
+
+    Raises :class:`~pytest_mturk.faults.TransportFault` for an injected connection-level fault
+    (each transport turns it into its own failure).
+    """
+    service = backend.service
+    faults = backend.faults
     target = header(headers, "X-Amz-Target")
     operation: str | None = None
     params: Any = {}
@@ -118,8 +181,8 @@ def handle(
         key = access_key_of(header(headers, "Authorization"))
         if key is None:
             raise MissingAuthenticationTokenException()
-        if not access_key_acceptable(key, fake):
-            fake._refused_key(key)
+        if not backend.credentials.acceptable(key):
+            backend.credentials.refused(key)
             raise UnrecognizedClientException()
         env_name, is_sandbox = environment_of(host)
         try:
@@ -130,32 +193,33 @@ def handle(
             ) from exc
         if not isinstance(params, dict):
             raise SerializationException("Start of structure or map found where not expected.")
-        injected = fake.faults.pick(operation, params) if fake.faults.active else None
+        injected = faults.pick(operation, params) if faults.active else None
         if isinstance(injected, MTurkServiceError):  # a rate limit
             raise injected
         if injected is not None and not injected.applied:
             if injected.connection_level:
                 raise TransportFault(injected.error)
             raise injected.service_error()
-        result = fake._call(operation, env_name, is_sandbox, key, params)
+        validate_input(operation, params)
+        result = service.call(operation, env_name, is_sandbox, key, params)
         payload = result if isinstance(result, bytes) else json.dumps(result).encode()
         if injected is not None:  # applied, and the answer is lost
             if injected.connection_level:
                 raise TransportFault(injected.error)
             raise injected.service_error()
     except TransportFault as exc:
-        _record(fake, headers, operation, params, 0, exc.kind, None, env_name, key)
+        _record(backend, headers, operation, params, 0, exc.kind, None, env_name, key)
         raise
     except MTurkServiceError as exc:
         error = exc
         status, payload = _error(exc, int(service.now() * 1000))
     except Exception as exc:  # never a traceback for input a user could send
         log.exception("pytest-mturk: internal error answering %s", operation)
-        fake._internal_errors.append(exc)
+        backend.internal_errors.append(exc)
         error = ServiceFault()
         status, payload = _error(error, int(service.now() * 1000))
     _record(
-        fake,
+        backend,
         headers,
         operation,
         params,
@@ -169,7 +233,7 @@ def handle(
 
 
 def _record(
-    fake: MTurkFake,
+    backend: Backend,
     headers: Headers,
     operation: str | None,
     params: Any,
@@ -179,9 +243,7 @@ def _record(
     env_name: str | None,
     key: str | None,
 ) -> None:
-    from pytest_mturk.fake import CallRecord
-
-    fake._record_call(
+    backend.calls.append(
         CallRecord(
             operation,
             params if isinstance(params, dict) else {},
@@ -189,7 +251,7 @@ def _record(
             error_code,
             turk_error_code,
             header(headers, "amz-sdk-request") or "",
-            fake.clock.time(),
+            backend.service.clock.time(),
             env_name,
             key,
         )

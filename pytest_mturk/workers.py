@@ -6,16 +6,14 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
 
-from pytest_mturk.errors import WorkerActionError
-from pytest_mturk.service import worker_actions
+from faker import Faker
+
+from pytest_mturk.service import qualifications, worker_actions, worker_site
 from pytest_mturk.service.model import WorkerProfile
+from pytest_mturk.service.state import Service
 
-if TYPE_CHECKING:
-    from pytest_mturk.fake import MTurkFake
-
-__all__ = ["Worker", "Workers"]
+__all__ = ["Worker", "Workers", "faker_for"]
 
 WORKER_ID = re.compile(r"A[A-Z0-9]{12,13}")
 
@@ -47,9 +45,8 @@ def _as_utc(when: datetime) -> datetime:
 
 
 @lru_cache(maxsize=32)
-def _faker(locale: str) -> Any:
-    from faker import Faker
-
+def faker_for(locale: str) -> Faker:
+    """One Faker per locale (seeded per use with ``seed_instance``)."""
     return Faker(locale)
 
 
@@ -63,10 +60,10 @@ class Worker:
     :class:`pytest_mturk.WorkerActionError` saying why.
     """
 
-    __slots__ = ("_fake", "profile")
+    __slots__ = ("_service", "profile")
 
-    def __init__(self, fake: MTurkFake, profile: WorkerProfile) -> None:
-        self._fake = fake
+    def __init__(self, service: Service, profile: WorkerProfile) -> None:
+        self._service = service
         self.profile = profile
 
     @property
@@ -91,7 +88,7 @@ class Worker:
 
     def accept(self, hit_id: str) -> str:
         """Accept one assignment of the HIT; returns its AssignmentId."""
-        return worker_actions.accept(self._fake._service, self.worker_id, hit_id).id
+        return worker_actions.accept(self._service, self.worker_id, hit_id).id
 
     def submit(
         self,
@@ -102,11 +99,11 @@ class Worker:
 
         ``bytes`` values answer FileUploadAnswer questions.
         """
-        worker_actions.submit(self._fake._service, self.worker_id, assignment_id, answers)
+        worker_actions.submit(self._service, self.worker_id, assignment_id, answers)
 
     def return_assignment(self, assignment_id: str) -> None:
         """Give the assignment back (the slot returns to the HIT while the HIT is live)."""
-        worker_actions.return_assignment(self._fake._service, self.worker_id, assignment_id)
+        worker_actions.return_assignment(self._service, self.worker_id, assignment_id)
 
     def do(
         self, hit_id: str, answers: Mapping[str, str | Sequence[str] | bytes] | str | None = None
@@ -132,10 +129,8 @@ class Worker:
         ``started_at`` is when the worker began the test (fake time); answers given more than
         TestDurationInSeconds later are refused (reason ``"test_duration"``).
         """
-        from pytest_mturk.service import qualifications
-
         return qualifications.worker_request(
-            self._fake._service,
+            self._service,
             self.worker_id,
             qualification_type_id,
             answers,
@@ -144,65 +139,46 @@ class Worker:
 
     def can_discover(self, hit_id: str) -> bool:
         """Whether the HIT shows up for this worker in search results."""
-        from pytest_mturk.service import qualifications
-
-        return qualifications.worker_can(self._fake._service, self.worker_id, hit_id, "discover")
+        return qualifications.worker_can(self._service, self.worker_id, hit_id, "discover")
 
     def can_preview(self, hit_id: str) -> bool:
         """Whether this worker may preview the HIT."""
-        from pytest_mturk.service import qualifications
-
-        return qualifications.worker_can(self._fake._service, self.worker_id, hit_id, "preview")
+        return qualifications.worker_can(self._service, self.worker_id, hit_id, "preview")
 
     def can_accept(self, hit_id: str) -> bool:
         """Whether this worker may accept the HIT now."""
-        from pytest_mturk.service import qualifications
-
-        return qualifications.worker_can(self._fake._service, self.worker_id, hit_id, "accept")
+        return qualifications.worker_can(self._service, self.worker_id, hit_id, "accept")
 
     def search_hits(self, query: str | None = None, *, environment: str | None = None) -> list[str]:
         """Ids of the live, assignable HITs this worker can discover (optionally matching
         ``query`` in title, description or keywords; optionally only in ``environment``,
         "sandbox" or "production"), newest first."""
-        from pytest_mturk.service import qualifications
-
         return qualifications.worker_search(
-            self._fake._service, self.worker_id, query, environment=environment
+            self._service, self.worker_id, query, environment=environment
         )
 
     def qualification_value(self, qualification_type_id: str) -> int | None:
         """This worker's value for a qualification type (system types included), or None."""
-        from pytest_mturk.service import qualifications
+        return qualifications.worker_value(self._service, self.worker_id, qualification_type_id)
 
-        return qualifications.worker_value(
-            self._fake._service, self.worker_id, qualification_type_id
-        )
-
-    # -- the worker's browser (pytest_mturk.external) ----------------------------------------
+    # -- the worker's browser (pytest_mturk.service.worker_site) ---------------------------
 
     def open(self, hit_id: str, assignment_id: str | None = None) -> str:
         """The URL the worker's browser loads for the HIT: the ExternalURL (or the fake's own
         HTMLQuestion URL) with assignmentId, hitId, workerId and turkSubmitTo appended.
         ``assignmentId`` is ASSIGNMENT_ID_NOT_AVAILABLE while the worker only previews."""
-        from pytest_mturk import external
-
-        return external.open_url(self._fake, self.worker_id, hit_id, assignment_id)
+        return worker_site.open_url(self._service, self.worker_id, hit_id, assignment_id)
 
     def __repr__(self) -> str:
         return f"<Worker {self.worker_id} {self.name!r} {self.country}>"
 
 
 class Workers:
-    """``fake.workers``: make and find simulated workers."""
+    """``fake.workers``: make and find simulated workers (their profiles live in the service,
+    so snapshots and dumps carry them)."""
 
-    def __init__(self, fake: MTurkFake) -> None:
-        self._fake = fake
-
-    @property
-    def _profiles(self) -> dict[str, WorkerProfile]:
-        # Profiles live in the service, so snapshots and dumps carry them.
-        profiles: dict[str, WorkerProfile] = self._fake._service.profiles
-        return profiles
+    def __init__(self, service: Service) -> None:
+        self._service = service
 
     def create(
         self,
@@ -224,7 +200,7 @@ class Workers:
         ``approved`` / ``rejected`` / ``submitted`` are work done before the test began; they feed
         the system qualifications (NumberHITsApproved, PercentAssignmentsApproved).
         """
-        svc = self._fake._service
+        svc = self._service
         with svc.lock:
             if worker_id is None:
                 worker_id = svc.new_worker_id()
@@ -233,11 +209,11 @@ class Workers:
                     f"{worker_id!r} is not shaped like an MTurk worker id (A + 12-13 upper-case "
                     "letters and digits)"
                 )
-            if worker_id in self._profiles:
+            if worker_id in self._service.profiles:
                 raise ValueError(f"worker {worker_id} already exists")
             country = country.upper()
             locale = locale or _LOCALES.get(country, "en_US")
-            faker = _faker(locale)
+            faker = faker_for(locale)
             faker.seed_instance(svc.rng.getrandbits(64))
             person = name or faker.name()
             profile = WorkerProfile(
@@ -255,25 +231,22 @@ class Workers:
             )
             svc.known_workers.add(worker_id)
             svc.profiles[worker_id] = profile
-            return Worker(self._fake, profile)
+            return Worker(self._service, profile)
 
     def get(self, worker_id: str) -> Worker:
         """The worker with this id; any well-formed id the fake has met is a worker it knows."""
-        profile = self._profiles.get(worker_id)
+        profile = self._service.profiles.get(worker_id)
         if profile is None:
-            if worker_id not in self._fake._service.known_workers:
+            if worker_id not in self._service.known_workers:
                 raise KeyError(worker_id)
             return self.create(worker_id)
-        return Worker(self._fake, profile)
+        return Worker(self._service, profile)
 
     def __iter__(self) -> Iterator[Worker]:
-        return (Worker(self._fake, p) for p in list(self._profiles.values()))
+        return (Worker(self._service, p) for p in list(self._service.profiles.values()))
 
     def __len__(self) -> int:
-        return len(self._profiles)
+        return len(self._service.profiles)
 
     def __contains__(self, worker_id: object) -> bool:
-        return worker_id in self._profiles
-
-
-__all__ += ["WorkerActionError"]
+        return worker_id in self._service.profiles

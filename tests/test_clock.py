@@ -122,7 +122,7 @@ def test_end_to_end_create_work_auto_approve_pay_under_frozen_time(client: Any) 
 def test_processing_is_proportional_to_what_fell_due(fake: MTurkFake, client: Any) -> None:
     for _ in range(50):
         client.create_hit(**hit_args(LifetimeInSeconds=86400))
-    heap = fake._service._heap
+    heap = fake.service._heap
     size = len(heap)
     client.get_account_balance()  # nothing due: nothing popped
     assert len(heap) == size

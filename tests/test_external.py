@@ -13,8 +13,8 @@ import responses
 from botocore.exceptions import ClientError
 
 from pytest_mturk import MTurkFake, WorkerActionError
-from pytest_mturk.external import CONTENT_URL, handles
 from pytest_mturk.questions import parse_answers_xml
+from pytest_mturk.service.worker_site import CONTENT_URL, handles
 from tests.conftest import FORM_Q, HTML_Q, UPLOAD_Q, error_of, hit_args
 
 SANDBOX_SUBMIT = "https://workersandbox.mturk.com/mturk/externalSubmit"

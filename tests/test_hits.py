@@ -721,7 +721,7 @@ def test_a_failed_create_changes_nothing(client: Any, fake: MTurkFake) -> None:
     with pytest.raises(ClientError):
         client.create_hit(**hit_args(Title="new type", Question="<bad"))
     assert client.list_hits()["NumResults"] == before
-    assert fake._service.envs["sandbox"].worlds["AKIAPYTESTMTURKTEST1"].hit_types == {}
+    assert fake.service.envs["sandbox"].worlds["AKIAPYTESTMTURKTEST1"].hit_types == {}
 
 
 def test_list_reviewable_hits_carries_only_hit_ids(client: Any) -> None:

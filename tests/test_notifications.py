@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pytest_mturk import MTurkFake
-from pytest_mturk.external import moto_active
+from pytest_mturk.transport.moto import moto_active
 from tests.conftest import EXTERNAL_Q, error_of
 
 QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/mturk-events"

@@ -61,7 +61,7 @@ def test_command_line_wins_over_env_and_ini(
 ) -> None:
     pytester.makepyfile(
         """
-        import pytest_mturk._hook as hook
+        import pytest_mturk.transport.hook as hook
 
         def test_off():
             assert hook.active == []
@@ -76,7 +76,7 @@ def test_command_line_wins_over_env_and_ini(
 
 def test_env_off_beats_ini_on(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     pytester.makepyfile(
-        "import pytest_mturk._hook as h\ndef test_off():\n    assert not h.active\n"
+        "import pytest_mturk.transport.hook as h\ndef test_off():\n    assert not h.active\n"
     )
     pytester.makeini("[pytest]\nmturk_fake = true\n")
     monkeypatch.setenv("PYTEST_MTURK_FAKE", "0")
@@ -86,7 +86,7 @@ def test_env_off_beats_ini_on(pytester: pytest.Pytester, monkeypatch: pytest.Mon
 def test_off_by_default(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PYTEST_MTURK_FAKE", raising=False)
     pytester.makepyfile(
-        "import pytest_mturk._hook as h\ndef test_off():\n    assert not h.active\n"
+        "import pytest_mturk.transport.hook as h\ndef test_off():\n    assert not h.active\n"
     )
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)

@@ -873,7 +873,7 @@ def test_test_duration_is_enforced_from_when_the_test_began(client: Any, fake: M
     slow, quick = fake.workers.create(), fake.workers.create()
     began = fake.clock.time()
     fake.clock.advance(seconds=601)
-    svc = fake._service
+    svc = fake.service
     with pytest.raises(WorkerActionError) as excinfo:
         qualifications.worker_request(svc, slow.worker_id, tid, {"q1": "a"}, started_at=began)
     assert excinfo.value.reason == "test_duration"
@@ -1150,7 +1150,7 @@ def test_can_accept_is_false_for_expired_full_held_and_blocked(
     assert expired not in w.search_hits()
     assert not w.can_accept("3NOSUCHHIT")
     with pytest.raises(ValueError):
-        qualifications.worker_can(fake._service, w.worker_id, hit_id, "steal")
+        qualifications.worker_can(fake.service, w.worker_id, hit_id, "steal")
 
 
 def test_search_can_be_limited_to_one_environment(
@@ -1159,7 +1159,7 @@ def test_search_can_be_limited_to_one_environment(
     sandbox_hit = hit_with(client)
     prod_hit = hit_with(prod_client)
     w = fake.workers.create()
-    svc = fake._service
+    svc = fake.service
     assert qualifications.worker_search(svc, w.worker_id, None) == [prod_hit, sandbox_hit]
     assert qualifications.worker_search(svc, w.worker_id, None, environment="sandbox") == [
         sandbox_hit

@@ -77,7 +77,7 @@ def test_load_state_options_and_seeded_ids(client: Any) -> None:
 
 def _corrupt(fake: MTurkFake, client: Any, how: str) -> None:
     hit_id = scenario(fake, client)["HITId"]
-    svc = fake._service
+    svc = fake.service
     hit = svc.hits_by_id[hit_id]
     if how == "counter":
         hit.available += 1

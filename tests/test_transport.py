@@ -31,7 +31,7 @@ def raw(fake: MTurkFake, target: str | None, body: bytes = b"{}", auth: str | No
     if auth is not None:
         headers["Authorization"] = auth
     status, payload, _ = protocol.handle(
-        fake, headers, body, "mturk-requester-sandbox.us-east-1.amazonaws.com"
+        fake.backend, headers, body, "mturk-requester-sandbox.us-east-1.amazonaws.com"
     )
     return status, json.loads(payload)
 
@@ -148,8 +148,8 @@ def test_internal_errors_become_service_faults_not_tracebacks(
         client.get_account_balance()
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
     assert exc.value.response["ResponseMetadata"]["RetryAttempts"] == 1  # botocore retried it
-    assert len(fake._internal_errors) == 2
-    fake._internal_errors.clear()
+    assert len(fake.internal_errors) == 2
+    fake.internal_errors.clear()
 
 
 def test_calls_are_recorded(fake: MTurkFake, client: Any) -> None:

@@ -15,11 +15,12 @@ import threading
 import time
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from pytest_mturk.clock import Clock
 from pytest_mturk.errors import MTurkServiceError, ParameterValidationError, RequestError
 from pytest_mturk.ledgers import Ledgers, Notification
+from pytest_mturk.options import FakeOptions
 from pytest_mturk.service.model import (
     ABANDONED,
     ACCEPTED,
@@ -34,8 +35,8 @@ from pytest_mturk.service.model import (
     SUBMITTED,
     UNASSIGNABLE,
     Assignment,
+    WorkerProfile,
 )
-from pytest_mturk.service.options import FakeOptions
 from pytest_mturk.service.requirements import install_system_types
 from pytest_mturk.service.world import Environment, World
 
@@ -108,32 +109,62 @@ def money_text(amount: Decimal) -> str:
 class Service:
     """All state of one fake, and the shared transitions. Thread-safe through ``lock``."""
 
+    #: Attributes that are not state: shared with the fake (clock, options, ledgers, whose
+    #: records persist copies on their own), rebuilt, behaviour (hooks), or bookkeeping that
+    #: moves with every call (request ids, page-token nonces).
+    NOT_STATE: ClassVar[frozenset[str]] = frozenset(
+        {
+            "lock",
+            "clock",
+            "options",
+            "ledgers",
+            "review",
+            "on_hit_created",
+            "on_notification",
+            "aux_rng",
+            "_nonce",
+        }
+    )
+
     def __init__(self, options: FakeOptions, clock: Clock, ledgers: Ledgers) -> None:
         self.options = options
         self.clock = clock
         self.ledgers = ledgers
         self.lock = threading.RLock()
-        self.rng = random.Random(options.seed)
-        # Request ids and event ids come from their own generator, so that a failed call leaves
-        # the model's generator (and so every later id) exactly as it was.
-        self.aux_rng = random.Random(None if options.seed is None else options.seed + 1)
-        self.envs: dict[str, Environment] = {}
-        self.hits_by_id: dict[str, HIT] = {}
-        self.assignments_by_id: dict[str, Assignment] = {}
-        self.ids: set[str] = set()
-        self.known_workers: set[str] = set()
-        self.profiles: dict[str, Any] = {}  # worker id -> WorkerProfile (made by fake.workers)
-        self.worker_history: dict[str, list[int]] = {}  # worker -> [submitted, approved, rejected]
-        self._heap: list[tuple[float, int, int, Any]] = []
-        self._seq = itertools.count(1)
-        self._nonce = itertools.count(1)  # page-token nonces: bookkeeping, not state
-        self.layouts: dict[str, str] = {}
         from pytest_mturk.service.review import ReviewEngine
 
         self.review = ReviewEngine(self)
         self.on_hit_created: list[Callable[[HIT], None]] = []
         #: Called with every notification delivered (after it is recorded): real transports.
         self.on_notification: list[Callable[[Notification], None]] = []
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all state, in place: the service stays the same object, so whoever holds it
+        (workers, autopilot, transports) stays valid. Hooks are kept."""
+        with self.lock:
+            seed = self.options.seed
+            self.rng = random.Random(seed)
+            # Request ids and event ids come from their own generator, so that a failed call
+            # leaves the model's generator (and so every later id) exactly as it was.
+            self.aux_rng = random.Random(None if seed is None else seed + 1)
+            self.envs: dict[str, Environment] = {}
+            self.hits_by_id: dict[str, HIT] = {}
+            self.assignments_by_id: dict[str, Assignment] = {}
+            self.ids: set[str] = set()
+            self.known_workers: set[str] = set()
+            self.profiles: dict[str, WorkerProfile] = {}  # worker id -> profile (fake.workers)
+            # worker -> [submitted, approved, rejected]
+            self.worker_history: dict[str, list[int]] = {}
+            self._heap: list[tuple[float, int, int, Any]] = []
+            self._seq = itertools.count(1)
+            self._nonce = itertools.count(1)  # page-token nonces: bookkeeping, not state
+            self.layouts: dict[str, str] = {}
+            self.ledgers.clear()
+
+    def state_names(self) -> list[str]:
+        """The names of the attributes that hold state (what snapshots and dumps carry)."""
+        return [name for name in vars(self) if name not in self.NOT_STATE]
 
     # ----------------------------------------------------------------- questions
 

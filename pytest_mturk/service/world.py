@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from pytest_mturk.service.model import (
     DISPOSED,
@@ -18,11 +17,6 @@ from pytest_mturk.service.model import (
 )
 from pytest_mturk.service.pagination import SeqIndex
 
-if TYPE_CHECKING:
-    pass
-
-SANDBOX_HOST = "mturk-requester-sandbox.us-east-1.amazonaws.com"
-PRODUCTION_HOST = "mturk-requester.us-east-1.amazonaws.com"
 SANDBOX_BALANCE = Decimal("10000.00")
 
 

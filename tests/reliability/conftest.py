@@ -17,4 +17,4 @@ def scenario() -> Iterator[Scenario]:
         built = build_scenario(fake)
         yield built
         fake.check_invariants()
-        assert not fake._internal_errors, fake._internal_errors
+        assert not fake.internal_errors, fake.internal_errors

@@ -346,7 +346,7 @@ def build_scenario(fake: MTurkFake) -> Scenario:
 
 def pool_of(fake: MTurkFake) -> dict[str, list[str]]:
     """Every id the fake holds, by kind, across every requester and environment (read only)."""
-    svc = fake._service
+    svc = fake.service
     pool: dict[str, list[str]] = {
         "HITId": sorted(svc.hits_by_id),
         "AssignmentId": sorted(svc.assignments_by_id),

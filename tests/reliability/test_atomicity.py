@@ -1466,7 +1466,7 @@ def test_a_failing_call_changes_nothing(
         if case.turk is not None:
             assert json.loads(raw.body or b"{}").get("TurkErrorCode") == case.turk, error
         assert after == before, f"{case.operation} failed with {error} but changed the state"
-        assert not fake._internal_errors
+        assert not fake.internal_errors
         fake.check_invariants()
     finally:
         if case.strict:

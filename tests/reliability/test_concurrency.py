@@ -81,7 +81,7 @@ def test_eight_threads_one_fake() -> None:
             t.join(timeout=300)
         assert not any(t.is_alive() for t in threads)
         assert not failures, failures[:5]
-        assert not fake._internal_errors, fake._internal_errors[:5]
+        assert not fake.internal_errors, fake.internal_errors[:5]
         fake.check_invariants()
         total = sum(outcomes.values())
         http_calls = len(fake.calls) - calls_before
@@ -144,7 +144,7 @@ def _step(
         if rnd.random() < 0.5:
             worker.accept(hit_id)
             return "worker:accept"
-        svc = fake._service
+        svc = fake.service
         with svc.lock:
             held = [
                 a.id

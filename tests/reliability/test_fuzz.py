@@ -100,11 +100,11 @@ def test_fuzz_every_operation(scenario: Scenario, shard: int) -> None:
                 send(op, who, params, fresh)
             fake.check_invariants()
             stats["invariant_checks"] += 1
-        assert not fake._internal_errors, fake._internal_errors
+        assert not fake.internal_errors, fake.internal_errors
 
     def worker_step(data: st.DataObject, rnd: Any, fresh: dict[str, list[str]]) -> None:
         """A simulated worker accepts, submits, returns or requests a qualification."""
-        svc = fake._service
+        svc = fake.service
         worker = rnd.choice(list(fake.workers))
         action = rnd.choice(("accept", "accept", "submit", "submit", "return", "request"))
         stats["worker_actions"] += 1
@@ -142,7 +142,7 @@ def test_fuzz_every_operation(scenario: Scenario, shard: int) -> None:
         note(f"{who}: {op}({params!r})")
         stats["calls"] += 1
         operations_called.add(op)
-        before = len(fake._internal_errors)
+        before = len(fake.internal_errors)
         try:
             response = call(client, op, params)
         except ClientError as exc:
@@ -158,7 +158,7 @@ def test_fuzz_every_operation(scenario: Scenario, shard: int) -> None:
             for key in ("HITId", "HITTypeId", "QualificationTypeId"):
                 if isinstance(made.get(key), str):
                     fresh.setdefault(key, []).append(made[key])
-        assert len(fake._internal_errors) == before, fake._internal_errors[before:]
+        assert len(fake.internal_errors) == before, fake.internal_errors[before:]
         assert not problems, f"{op}: {problems}"
 
     run()
@@ -188,4 +188,4 @@ def test_fuzz_every_operation(scenario: Scenario, shard: int) -> None:
     )
     assert set(focus) <= operations_called
     assert stats["calls"] >= MIN_CALLS_PER_SHARD
-    assert not fake._internal_errors
+    assert not fake.internal_errors

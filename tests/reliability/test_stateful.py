@@ -128,7 +128,7 @@ class FakeMachine(RuleBasedStateMachine):
         try:
             self.check_model()
             self.fake.check_invariants()
-            assert not self.fake._internal_errors
+            assert not self.fake.internal_errors
         finally:
             self.fake.stop()
 
@@ -508,7 +508,7 @@ class FakeMachine(RuleBasedStateMachine):
         STATS["steps"] += 1
         self.fake.check_invariants()
         STATS["invariant_checks"] += 1
-        assert not self.fake._internal_errors, self.fake._internal_errors
+        assert not self.fake.internal_errors, self.fake.internal_errors
         balance = Decimal(self.prod.get_account_balance()["AvailableBalance"])
         assert balance >= 0, balance
         assert balance <= Decimal(BALANCE)

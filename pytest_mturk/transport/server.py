@@ -14,20 +14,14 @@ from __future__ import annotations
 import threading
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pytest_mturk import _hook, protocol
+from pytest_mturk import protocol
 from pytest_mturk.faults import TransportFault
-
-if TYPE_CHECKING:
-    from pytest_mturk.fake import MTurkFake
+from pytest_mturk.protocol import Backend
+from pytest_mturk.transport import hook
 
 __all__ = ["MTurkServer"]
-
-_HOSTS = {
-    "sandbox": "mturk-requester-sandbox.us-east-1.amazonaws.com",
-    "production": "mturk-requester.us-east-1.amazonaws.com",
-}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -76,17 +70,18 @@ class _Handler(BaseHTTPRequestHandler):
         headers = self.lean_headers
         length = int(headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
-        fake = self.server.fake
+        backend = self.server.backend
+        service = backend.service
         try:
-            status, payload, _ = protocol.handle(fake, _Lower(headers), body, self.server.host)
+            status, payload, _ = protocol.handle(backend, _Lower(headers), body, self.server.host)
         except TransportFault:
             # A connection-level fault: drop the connection without an answer.
             self.close_connection = True
             return
         self.log_request(status)
         self.send_response_only(status)
-        self.send_header("Date", formatdate(fake.clock.time(), usegmt=True))
-        self.send_header("x-amzn-RequestId", fake._request_id())
+        self.send_header("Date", formatdate(service.clock.time(), usegmt=True))
+        self.send_header("x-amzn-RequestId", protocol.request_id(service))
         self.send_header("Content-Type", protocol.CONTENT_TYPE)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
@@ -120,9 +115,11 @@ class _Lower:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], fake: MTurkFake, host: str, verbose: bool) -> None:
+    def __init__(
+        self, address: tuple[str, int], backend: Backend, host: str, verbose: bool
+    ) -> None:
         super().__init__(address, _Handler)
-        self.fake = fake
+        self.backend = backend
         self.host = host
         self.verbose = verbose
 
@@ -130,28 +127,28 @@ class _Server(ThreadingHTTPServer):
 class MTurkServer:
     """A running HTTP server answering for a fake. ``url`` is its endpoint; ``stop()`` ends it.
 
-    Made by ``fake.serve(...)``. Clients in this process that point at ``url`` really go over
-    HTTP (the in-process hook lets them through), which is how the server path is tested.
+    Made by ``fake.serve(...)`` (or the ``mturk_server`` fixture). Clients in this process that
+    point at ``url`` really go over HTTP (the in-process hook lets them through), which is how
+    the server path is tested.
     """
 
     def __init__(
         self,
-        fake: MTurkFake,
+        backend: Backend,
         host: str = "127.0.0.1",
         port: int = 0,
         environment: str = "sandbox",
         verbose: bool = False,
     ) -> None:
-        if environment not in _HOSTS:
+        if environment not in protocol.HOSTS:
             raise ValueError("environment must be 'sandbox' or 'production'")
-        self.fake = fake
         self.environment = environment
-        self._server = _Server((host, port), fake, _HOSTS[environment], verbose)
+        self._server = _Server((host, port), backend, protocol.HOSTS[environment], verbose)
         bound_host, bound_port = self._server.server_address[:2]
         self.host = str(bound_host)
         self.port = int(bound_port)
         self.url = f"http://{self.host}:{self.port}"
-        _hook.passthrough_hosts.add(f"{self.host}:{self.port}")
+        hook.passthrough_hosts.add(f"{self.host}:{self.port}")
         self._thread = threading.Thread(
             target=self._server.serve_forever, name=f"pytest-mturk-server-{self.port}", daemon=True
         )
@@ -159,7 +156,7 @@ class MTurkServer:
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
-        _hook.passthrough_hosts.discard(f"{self.host}:{self.port}")
+        hook.passthrough_hosts.discard(f"{self.host}:{self.port}")
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)

@@ -16,24 +16,48 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pytest_mturk.fake import MTurkFake
+    from pytest_mturk.protocol import Backend
+
+__all__ = ["EVENT", "activate", "active", "after_import", "deactivate", "install", "patch_client"]
 
 EVENT = "before-send.mturk"
 UNIQUE_ID = "pytest-mturk-before-send"
 
-#: The fakes in force, innermost last. Only the last one answers.
-active: list[MTurkFake] = []
+#: The backends of the fakes in force, innermost last. Only the last one answers.
+active: list[Backend] = []
 #: ``host:port`` of running pytest-mturk servers: requests to them really go over HTTP.
 passthrough_hosts: set[str] = set()
+
+_answer: Callable[[Backend, Any], Any] | None = None
 
 
 def before_send(request: Any, **kwargs: Any) -> Any:
     """botocore ``before-send.mturk`` handler: the active fake answers; otherwise botocore sends."""
+    global _answer
     if not active:
         return None
     if passthrough_hosts and request.url.split("/")[2] in passthrough_hosts:
         return None
-    return active[-1]._answer_botocore(request)
+    if _answer is None:
+        # Deferred: the answering side imports the service and botocore's response classes,
+        # which `import pytest_mturk` (and so pytest's start-up) must not pay for.
+        from pytest_mturk.transport.botocore_glue import answer
+
+        _answer = answer
+    return _answer(active[-1], request)
+
+
+def activate(backend: Backend) -> None:
+    """Make ``backend`` answer every botocore mturk client (innermost wins)."""
+    install()
+    if backend not in active:
+        active.append(backend)
+
+
+def deactivate(backend: Backend) -> None:
+    """Stop ``backend`` answering (botocore sends for real again when none is left)."""
+    if backend in active:
+        active.remove(backend)
 
 
 def _add_to_builtins(handlers_module: ModuleType) -> None:

@@ -1,0 +1,75 @@
+"""Answering a botocore request in process: the request goes through
+:func:`pytest_mturk.protocol.handle` and comes back as the ``AWSResponse`` botocore would have
+read off the wire, so its parser, error mapping and retries run as in production.
+
+Imported on the first request (by :mod:`pytest_mturk.transport.hook`), so botocore is imported
+at the top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from email.utils import formatdate
+from typing import Any
+
+from botocore import exceptions
+from botocore.awsrequest import AWSResponse
+
+from pytest_mturk.faults import TransportFault
+from pytest_mturk.protocol import CONTENT_TYPE, Backend, handle, request_id
+
+__all__ = ["answer"]
+
+_date_second = -1
+_date_text = ""
+
+
+def _http_date(ts: float) -> str:
+    """An HTTP Date header for ``ts``, formatted once per second."""
+    global _date_second, _date_text
+    second = int(ts)
+    if second != _date_second:
+        _date_text = formatdate(second, usegmt=True)
+        _date_second = second
+    return _date_text
+
+
+class _Raw:
+    """The minimal raw-response object botocore's ``AWSResponse`` reads its content from."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **kwargs: Any) -> Iterator[bytes]:
+        yield self._data
+
+
+def connection_failure(kind: str, url: str) -> Exception:
+    """The botocore exception a connection-level failure surfaces as (botocore retries them)."""
+    failure: Exception
+    if kind == "ReadTimeout":
+        failure = exceptions.ReadTimeoutError(endpoint_url=url)
+    elif kind == "ConnectionClosed":
+        failure = exceptions.ConnectionClosedError(endpoint_url=url)
+    else:
+        failure = exceptions.EndpointConnectionError(endpoint_url=url)
+    return failure
+
+
+def answer(backend: Backend, request: Any) -> AWSResponse:
+    """The response to one botocore ``AWSPreparedRequest``."""
+    url = request.url
+    try:
+        status, body, _ = handle(backend, request.headers, request.body, url.split("/")[2])
+    except TransportFault as fault:
+        raise connection_failure(fault.kind, url) from None
+    service = backend.service
+    headers: Any = {  # AWSResponse wraps any mapping in HeadersDict
+        "x-amzn-RequestId": request_id(service),
+        "Content-Type": CONTENT_TYPE,
+        "Content-Length": str(len(body)),
+        "Date": _http_date(service.clock.time()),
+    }
+    return AWSResponse(url, status, headers, _Raw(body))
