@@ -215,7 +215,8 @@ def load_service(svc: Service, data: dict[str, Any]) -> None:
     heapq.heapify(svc._heap)
 
 
-def options_of(data: dict[str, Any]) -> dict[str, Any]:
+def options_of(data: object) -> dict[str, Any]:
+    """The options a dump was made with (ValueError when ``data`` is not a dump)."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         got = data.get("format") if isinstance(data, dict) else type(data).__name__
         raise ValueError(f"not a pytest-mturk state dump (format {got!r})")

@@ -197,11 +197,9 @@ def test_answers_become_question_form_answers_xml(client: Any, fake: MTurkFake) 
     assert answer.startswith('<?xml version="1.0" encoding="ASCII"?><QuestionFormAnswers xmlns=')
     root = ET.fromstring(answer)
     got = {
-        el.find(f"{NS}QuestionIdentifier").text: (
-            el.find(f"{NS}SelectionIdentifier")
-            if el.find(f"{NS}SelectionIdentifier") is not None
-            else el.find(f"{NS}FreeText")
-        ).text
+        el.findtext(f"{NS}QuestionIdentifier"): (
+            el.findtext(f"{NS}SelectionIdentifier") or el.findtext(f"{NS}FreeText")
+        )
         for el in root.findall(f"{NS}Answer")
     }
     assert got == {"label": "cat", "comment": "fluffy & small"}

@@ -343,11 +343,15 @@ def test_all_39_operations_are_answered() -> None:
     assert sorted(OPERATIONS) == sorted(model.operation_names)
 
 
+def _default_session() -> Any:
+    return boto3.DEFAULT_SESSION
+
+
 def test_boto3_default_session_is_reset_on_activation_and_stop() -> None:
     boto3.setup_default_session(region_name="eu-west-1")
-    before = boto3.DEFAULT_SESSION
+    before = _default_session()
     with mock_mturk():
-        assert boto3.DEFAULT_SESSION is None  # the next boto3.client() resolves afresh
+        assert _default_session() is None  # the next boto3.client() resolves afresh
         boto3.client("mturk", region_name="us-east-1").get_account_balance()
-        assert boto3.DEFAULT_SESSION is not None and boto3.DEFAULT_SESSION is not before
-    assert boto3.DEFAULT_SESSION is None
+        assert _default_session() is not None and _default_session() is not before
+    assert _default_session() is None

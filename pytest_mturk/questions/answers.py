@@ -138,7 +138,8 @@ def build_answers_xml(
     keys = upload_keys or {}
     root = etree.fromstring(_EMPTY_ANSWERS)  # the default namespace, without a prefix
     for identifier, value in answers.items():
-        if not isinstance(identifier, str) or not identifier:
+        given: object = identifier  # typed str, but callers' mappings are not checked
+        if not isinstance(given, str) or not identifier:
             raise AnswerError(f"question identifier must be a non-empty string, got {identifier!r}")
         if known is not None and identifier not in known:
             raise _unknown(identifier, known)

@@ -145,9 +145,16 @@ def parse_xml_root(xml: str, roots: Mapping[str, Iterable[str]]) -> etree._Eleme
     return root
 
 
+def is_element(node: etree._Element) -> bool:
+    """Whether ``node`` is an element (lxml types ``.tag`` as a string, but comments and
+    processing instructions carry a function there)."""
+    tag: object = node.tag
+    return isinstance(tag, str)
+
+
 def children(parent: etree._Element) -> list[etree._Element]:
     """The element children of ``parent`` (comments and processing instructions skipped)."""
-    return [c for c in parent if isinstance(c.tag, str)]
+    return [c for c in parent if is_element(c)]
 
 
 def local_name(el: etree._Element) -> str:
@@ -524,9 +531,9 @@ class _Fields:
 
     def visit(self, el: etree._Element) -> None:
         """Record the field ``el`` stands for, if it is one."""
-        tag = el.tag
-        if not isinstance(tag, str) or el.get("disabled") is not None:
+        if not is_element(el) or el.get("disabled") is not None:
             return
+        tag = el.tag
         name = el.get("name") or ""
         required = el.get("required") is not None
         input_type = (el.get("type") or "text").strip().lower()

@@ -18,13 +18,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pytest_mturk import MTurkFake, WorkerActionError
-from tests.conftest import EXTERNAL_Q, FORM_Q, SANDBOX
+from tests.conftest import ANSWER_KEY, EXTERNAL_Q, FORM_Q, SANDBOX, TEST_FORM
 from tests.reliability.strategies import (
-    ANSWER_KEY,
     KEY_A,
     LAYOUT_ID,
     OPERATION_NAMES,
-    TEST_FORM,
     RawCapture,
     Scenario,
     call,
