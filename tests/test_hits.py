@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from pytest_mturk import MTurkFake
 from tests.conftest import EXTERNAL_Q, FORM_Q, HTML_Q, error_of, hit_args
 
-RECORDED = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "recorded"
+RECORDED = Path(__file__).resolve().parent / "data" / "recorded"
 TS_MS = r"\(\d{13}( s)?\)$"
 
 
