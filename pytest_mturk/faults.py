@@ -1,17 +1,26 @@
-"""Error injection: ``fake.faults.add("CreateHIT", error="ServiceFault", times=2)``.
+"""Error injection: ``fake.faults.add("CreateHIT", "ServiceFault", times=2)``.
 
 Faults apply per HTTP attempt, so botocore's retries are visible and countable. An injected
 error is either answered instead of the operation (the default for HTTP errors) or after it was
 applied (``applied=True``: the "response lost" case UniqueRequestToken exists for).
 Connection-level failures are raised inside botocore as its own exceptions.
+
+A fault cannot silently test nothing: an operation or fault kind the fake does not know is
+refused at once (with the valid names and the closest one), and under pytest a fault that never
+fired fails the test at teardown unless it was added with ``required=False``.
 """
 
 from __future__ import annotations
 
+import difflib
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
+
+from botocore import xform_name
 
 from pytest_mturk.errors import (
     MTurkServiceError,
@@ -22,8 +31,18 @@ from pytest_mturk.errors import (
     ValidationException,
     _CoralError,
 )
+from pytest_mturk.ledgers import CallLog
+from pytest_mturk.service import ALL_OPERATIONS
 
-__all__ = ["CONNECTION_ERRORS", "Fault", "Faults", "TransportFault"]
+__all__ = [
+    "CONNECTION_ERRORS",
+    "FAULT_KINDS",
+    "HTTP_FAULT_KINDS",
+    "Fault",
+    "Faults",
+    "TransportFault",
+    "operation_name",
+]
 
 #: Failures below HTTP: the name, and whether the operation was applied by default.
 CONNECTION_ERRORS = {
@@ -32,6 +51,87 @@ CONNECTION_ERRORS = {
     "ReadTimeout": True,  # botocore ReadTimeoutError: MTurk did it, the answer never came
     "ConnectionClosed": True,  # botocore ConnectionClosedError after the request was sent
 }
+
+#: Faults answered over HTTP. "Custom" is any other AWS error name, given as ``type_name``.
+HTTP_FAULT_KINDS = (
+    "ServiceFault",
+    "ThrottlingException",
+    "RequestError",
+    "ParameterValidationError",
+    "ValidationException",
+    "Custom",
+)
+#: Every fault kind ``fake.faults.add`` accepts.
+FAULT_KINDS = HTTP_FAULT_KINDS + tuple(CONNECTION_ERRORS)
+#: The kinds whose answer carries a TurkErrorCode (``code=``).
+_KINDS_WITH_CODE = frozenset({"ServiceFault", "RequestError", "ParameterValidationError"})
+
+
+def _closest(name: str, choices: Iterable[str]) -> str | None:
+    """The choice ``name`` most probably meant: the same name in another case, else the most
+    similar one (difflib, without case, and without a shared "Exception"/"Error"/"Fault" ending,
+    which alone makes no two names alike), else None."""
+    by_lower: dict[str, str] = {}
+    for choice in choices:
+        by_lower.setdefault(choice.lower(), choice)
+    lowered = name.lower()
+    if lowered in by_lower:
+        return by_lower[lowered]
+    best, best_ratio = None, 0.6
+    for candidate, original in by_lower.items():
+        a, b = lowered, candidate
+        for ending in ("exception", "error", "fault"):
+            if a.endswith(ending) and b.endswith(ending):
+                a, b = a[: -len(ending)], b[: -len(ending)]
+                break
+        ratio = difflib.SequenceMatcher(None, a, b).ratio()
+        if ratio >= best_ratio and (best is None or ratio > best_ratio):
+            best, best_ratio = original, ratio
+    return best
+
+
+def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+    best = _closest(name, choices)
+    return f"; did you mean {best!r}?" if best is not None else ""
+
+
+@cache
+def _boto3_names() -> dict[str, str]:
+    """boto3 method name -> API operation name, derived as botocore derives method names."""
+    return {xform_name(op): op for op in ALL_OPERATIONS}
+
+
+def operation_name(name: str) -> str:
+    """The API name of an MTurk operation given as an API name ("CreateHIT") or a boto3 method
+    name ("create_hit"). A ``ValueError`` lists the valid names and suggests the closest."""
+    if not isinstance(name, str):
+        raise TypeError(f"an MTurk operation name is a string, got {name!r}")
+    if name in ALL_OPERATIONS:
+        return name
+    api = _boto3_names().get(name)
+    if api is not None:
+        return api
+    raise ValueError(
+        f"unknown MTurk operation {name!r}{_did_you_mean(name, [*ALL_OPERATIONS, *_boto3_names()])}"
+        f" Operations (or their boto3 method names, e.g. 'create_hit'): "
+        f"{', '.join(ALL_OPERATIONS)}"
+    )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_kind(error: str) -> None:
+    if not isinstance(error, str):
+        raise TypeError(f"a fault kind is a string such as 'ServiceFault', got {error!r}")
+    if error in FAULT_KINDS:
+        return
+    raise ValueError(
+        f"unknown fault kind {error!r}{_did_you_mean(error, FAULT_KINDS)} Fault kinds: "
+        f"{', '.join(FAULT_KINDS)}. For any other AWS error name use kind 'Custom': "
+        "fake.faults.add(op, 'Custom', type_name='AccessDeniedException', status=403)"
+    )
 
 
 class TransportFault(Exception):
@@ -43,8 +143,8 @@ class TransportFault(Exception):
         self.kind = kind
 
 
-class _Generic(_CoralError):
-    """Any other error name: an AWS-shaped body with that ``__type``."""
+class _Custom(_CoralError):
+    """A "Custom" fault: an AWS-shaped body with the ``__type`` the test named."""
 
     def __init__(self, type_name: str, message: str | None, status: int) -> None:
         super().__init__(message)
@@ -65,7 +165,8 @@ class Fault:
     after: int = 0
     when: Callable[[dict[str, Any]], bool] | None = None
     applied: bool = False
-    required: bool = False
+    required: bool = True
+    type_name: str | None = None
     seen: int = 0
     fired: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -118,14 +219,17 @@ class Fault:
             )
         elif error == "ValidationException":
             exc = ValidationException([message or "Injected validation error"])
-        else:
-            exc = _Generic(error, message, self.status or 400)
+        else:  # "Custom"
+            exc = _Custom(self.type_name or error, message, self.status or 400)
         if self.status is not None:
             exc.status = self.status
         return exc
 
     def describe(self) -> str:
-        what = self.error + (f" {self.code}" if self.code else "")
+        """One line: what, where, how often it fired."""
+        what = (self.type_name if self.error == "Custom" and self.type_name else self.error) + (
+            f" {self.code}" if self.code else ""
+        )
         op = self.operation or "any operation"
         return f"{what} on {op} (fired {self.fired} of {self.times or 'unlimited'})"
 
@@ -133,11 +237,13 @@ class Fault:
 class Faults:
     """``fake.faults``: inject errors, throttle by rate, and check what fired."""
 
-    def __init__(self, clock: Any) -> None:
+    def __init__(self, clock: Any, calls: CallLog | None = None) -> None:
         self._clock = clock
+        #: The fake's call log (what a failure message lists).
+        self.calls = CallLog() if calls is None else calls
         self._faults: list[Fault] = []
-        self._limits: dict[str | None, float] = {}
-        self._windows: dict[str, tuple[int, int]] = {}
+        self._limits: dict[str | None, int] = {}
+        self._windows: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def add(
@@ -145,6 +251,7 @@ class Faults:
         operation: str | None,
         error: str = "ServiceFault",
         *,
+        type_name: str | None = None,
         code: str | None = None,
         message: str | None = None,
         status: int | None = None,
@@ -152,36 +259,86 @@ class Faults:
         after: int = 0,
         when: Callable[[dict[str, Any]], bool] | None = None,
         applied: bool | None = None,
-        required: bool = False,
+        required: bool = True,
     ) -> Fault:
-        """Inject ``error`` into ``operation`` (an API name such as "CreateHIT"; None: any).
+        """Inject the fault kind ``error`` into ``operation``; returns the :class:`Fault`.
 
-        ``error``: "ServiceFault" (5xx), "ThrottlingException", "RequestError" (with ``code``, a
-        TurkErrorCode), "ParameterValidationError", "ValidationException", any other AWS error
-        name (with ``status``), or a connection-level failure: "ConnectionRefused" /
-        "ConnectionError" (nothing applied), "ReadTimeout" / "ConnectionClosed" (applied, the
-        answer lost). ``times`` attempts fault (None: every one) after ``after`` matching
-        attempts pass; ``when(params)`` narrows which calls match; ``applied`` overrides whether
-        the operation is applied before the failure; ``required`` makes a fault that never
-        fired fail the test at teardown.
+        ``operation``: an API name ("CreateHIT") or its boto3 method name ("create_hit"); None
+        for every operation. ``error`` (the fault kind): "ServiceFault" (HTTP 500, or
+        ``status``), "ThrottlingException", "RequestError" (with ``code``, a TurkErrorCode),
+        "ParameterValidationError", "ValidationException", "Custom" (any other AWS error name,
+        given as ``type_name``, with ``status``, default 400), or a connection-level failure:
+        "ConnectionRefused" / "ConnectionError" (nothing applied), "ReadTimeout" /
+        "ConnectionClosed" (applied, the answer lost). An unknown operation or kind is a
+        ``ValueError`` naming the valid ones.
+
+        ``times`` attempts fault (None: every one) after ``after`` matching attempts pass;
+        ``when(params)`` narrows which calls match; ``applied`` overrides whether the operation
+        is applied before the failure. ``required`` (default True): under pytest a fault that
+        never fired fails the test at teardown, and so does leaving ``with MTurkFake()`` /
+        ``mock_mturk()`` without an exception; ``required=False`` for a fault that may not fire.
         """
-        if times is not None and times < 1:
-            raise ValueError("times must be at least 1 (or None for every attempt)")
+        if operation is not None:
+            operation = operation_name(operation)
+        _check_kind(error)
+        connection = error in CONNECTION_ERRORS
+        if error == "Custom":
+            if not isinstance(type_name, str) or not type_name.strip():
+                raise ValueError(
+                    "fault kind 'Custom' needs type_name, the AWS error name to answer with "
+                    "(e.g. type_name='AccessDeniedException')"
+                )
+        elif type_name is not None:
+            raise ValueError(f"type_name goes with fault kind 'Custom' only, not {error!r}")
+        if code is not None and error not in _KINDS_WITH_CODE:
+            raise ValueError(
+                f"code (a TurkErrorCode) goes with {', '.join(sorted(_KINDS_WITH_CODE))}, "
+                f"not {error!r}"
+            )
+        if connection and (message is not None or status is not None):
+            raise ValueError(
+                f"{error!r} fails below HTTP: it has no message or status "
+                "(use an HTTP fault kind such as 'ServiceFault' for those)"
+            )
+        if status is not None and not (_is_int(status) and 400 <= status <= 599):
+            raise ValueError(f"status must be an HTTP error status (400-599), got {status!r}")
+        if times is not None and not (_is_int(times) and times >= 1):
+            raise ValueError(f"times must be at least 1 (or None for every attempt), got {times!r}")
+        if not (_is_int(after) and after >= 0):
+            raise ValueError(f"after must be an int of at least 0, got {after!r}")
+        if when is not None and not callable(when):
+            raise TypeError(f"when must be a callable taking the call's parameters, got {when!r}")
         if applied is None:
             applied = CONNECTION_ERRORS.get(error, False)
         fault = Fault(
-            operation, error, code, message, status, times, after, when, applied, required
+            operation,
+            error,
+            code=code,
+            message=message,
+            status=status,
+            times=times,
+            after=after,
+            when=when,
+            applied=applied,
+            required=required,
+            type_name=type_name,
         )
         with self._lock:
             self._faults.append(fault)
         return fault
 
     def rate_limit(self, per_second: int, operation: str | None = None) -> None:
-        """Throttle (ThrottlingException "Rate exceeded") calls beyond ``per_second`` in one
-        second of fake time, per operation (``operation`` None: every operation)."""
-        if per_second < 1:
-            raise ValueError("per_second must be at least 1")
-        self._limits[operation] = per_second
+        """Throttle (ThrottlingException "Rate exceeded") a call when ``per_second`` calls were
+        let through in the second of fake time before it, per operation (``operation`` None:
+        every operation, each with its own budget). Throttled attempts do not count, and
+        botocore's retries wait on the fake clock, so the window moves under freezegun,
+        time-machine or neither."""
+        if operation is not None:
+            operation = operation_name(operation)
+        if not (_is_int(per_second) and per_second >= 1):
+            raise ValueError(f"per_second must be an int of at least 1, got {per_second!r}")
+        with self._lock:
+            self._limits[operation] = per_second
 
     def clear(self) -> None:
         """Remove every fault and rate limit."""
@@ -194,7 +351,7 @@ class Faults:
     def active(self) -> bool:
         return bool(self._faults) or bool(self._limits)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Fault]:
         return iter(list(self._faults))
 
     def __len__(self) -> int:
@@ -205,29 +362,41 @@ class Faults:
         """Faults that never fired."""
         return [f for f in self._faults if f.fired == 0]
 
-    def assert_all_fired(self, *, only_required: bool = False) -> None:
-        """Every fault (or every ``required`` one) fired at least once."""
-        __tracebackhide__ = True
+    def describe_unfired(self, *, only_required: bool = True) -> str | None:
+        """The failure message for faults that never fired (None when there are none): each
+        fault, then every call the fake answered."""
         missing = [f for f in self.unfired if f.required or not only_required]
-        if missing:
-            raise AssertionError(
-                "injected fault(s) never fired:\n"
-                + "\n".join(f"  - {f.describe()}" for f in missing)
-            )
+        if not missing:
+            return None
+        return (
+            "injected fault(s) never fired (add a fault that may not fire with "
+            "required=False):\n"
+            + "\n".join(f"  - {f.describe()}" for f in missing)
+            + f"\ncalls made:\n{self.calls.describe()}"
+        )
+
+    def assert_all_fired(self, *, only_required: bool = False) -> None:
+        """Every fault (or every ``required`` one) fired at least once; a failure lists the
+        faults that did not and every call made."""
+        __tracebackhide__ = True
+        problem = self.describe_unfired(only_required=only_required)
+        if problem is not None:
+            raise AssertionError(problem)
 
     def pick(self, operation: str, params: dict[str, Any]) -> Fault | MTurkServiceError | None:
         """The fault for this attempt, if any (called by the protocol layer)."""
         limit = self._limits.get(operation, self._limits.get(None))
         if limit is not None:
-            second = int(self._clock.time())
+            now = self._clock.time()
             with self._lock:
-                start, count = self._windows.get(operation, (second, 0))
-                if start != second:
-                    start, count = second, 0
-                count += 1
-                self._windows[operation] = (start, count)
-            if count > limit:
-                return ThrottlingException()
+                window = self._windows.setdefault(operation, deque())
+                # A call exactly one second ago is out of the window (to the microsecond,
+                # the finest a frozen clock keeps).
+                while window and window[0] <= now - 0.999_999:
+                    window.popleft()
+                if len(window) >= limit:
+                    return ThrottlingException()
+                window.append(now)
         for fault in list(self._faults):
             if fault.matches(operation, params):
                 return fault
