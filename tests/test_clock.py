@@ -1,8 +1,10 @@
 """Time: the fake's clock, freezegun and time-machine all drive expiry, abandonment and
-auto-approval, in time order, at the right fake times."""
+auto-approval, in time order, at the right fake times; ``freeze()`` makes the fake's time and the
+process's one timeline."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -10,7 +12,7 @@ import pytest
 import time_machine
 from freezegun import freeze_time
 
-from pytest_mturk import MTurkFake
+from pytest_mturk import MTurkFake, PytestMTurkWarning
 from tests.conftest import hit_args
 
 
@@ -163,3 +165,140 @@ def test_autopilot_answers_question_forms_validly(client: Any) -> None:
             assert ("<SelectionIdentifier>cat</SelectionIdentifier>" in x["Answer"]) != (
                 "<SelectionIdentifier>dog</SelectionIdentifier>" in x["Answer"]
             )
+
+
+# ----------------------------------------------------------------------------- one timeline
+
+NOON = datetime(2030, 1, 1, 12, tzinfo=timezone.utc)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def test_unfrozen_the_test_s_own_time_does_not_move_with_the_fake(client: Any) -> None:
+    # The default, as before: under the test's own freeze, advance moves the fake only.
+    with freeze_time(NOON), MTurkFake() as fake:
+        fake.clock.advance(minutes=5)
+        assert _utc_now() == NOON
+        assert fake.clock.now() == NOON + timedelta(minutes=5)
+        assert not fake.clock.frozen
+
+
+def test_freeze_makes_one_timeline(client: Any) -> None:
+    with MTurkFake() as fake:
+        assert fake.clock.freeze(at=NOON) == NOON
+        assert _utc_now() == fake.clock.now() == NOON
+        assert time.time() == fake.clock.time() == NOON.timestamp()
+        hit = client.create_hit(**hit_args(LifetimeInSeconds=3600))["HIT"]
+        assert hit["CreationTime"] == NOON
+        fake.clock.advance(minutes=5)
+        assert _utc_now() == fake.clock.now() == NOON + timedelta(minutes=5)
+        fake.clock.move_to(NOON + timedelta(hours=1, seconds=1))
+        assert _utc_now() == NOON + timedelta(hours=1, seconds=1)
+        assert status(client, hit["HITId"])[0] == "Reviewable"
+        assert fake.clock.offset == timedelta(0)
+
+
+def test_the_freeze_ends_with_the_fake() -> None:
+    import freezegun.api
+
+    with MTurkFake(freeze_time=True) as fake:
+        assert fake.clock.frozen
+        assert len(freezegun.api.freeze_factories) == 1
+        frozen_at = fake.clock.now()
+        assert _utc_now() == frozen_at
+    assert freezegun.api.freeze_factories == []
+    assert not fake.clock.frozen
+
+
+def test_unfreeze_goes_on_from_the_frozen_time() -> None:
+    import freezegun.api
+
+    with MTurkFake() as fake:
+        fake.clock.freeze(at=NOON)
+        fake.clock.advance(hours=2)
+        fake.clock.unfreeze()
+        assert freezegun.api.freeze_factories == []
+        assert _utc_now().year != 2030  # the process has its own time back
+        # ...and the fake goes on from 14:00 on 2030-01-01, in real time (not back to today).
+        assert NOON + timedelta(hours=2) <= fake.clock.now() < NOON + timedelta(hours=3)
+
+
+def test_each_due_thing_happens_at_its_own_time_in_one_advance(client: Any) -> None:
+    seen: list[datetime] = []
+
+    def answers(hit: dict[str, Any], worker: Any) -> dict[str, str]:
+        seen.append(_utc_now())  # what the test's code sees while the work is done
+        return {"answer": "x"}
+
+    with MTurkFake(freeze_time=True) as fake:
+        fake.clock.freeze(at=NOON)
+        fake.autopilot(workers=1, delay=timedelta(minutes=10), answers=answers)
+        first = client.create_hit(**hit_args(AutoApprovalDelayInSeconds=3600))["HIT"]
+        fake.clock.advance(minutes=5)
+        second = client.create_hit(**hit_args(AutoApprovalDelayInSeconds=3600))["HIT"]
+        fake.clock.advance(days=1)  # one move over both due times
+        assert seen == [NOON + timedelta(minutes=10), NOON + timedelta(minutes=15)]
+        for hit, at in ((first, 10), (second, 15)):
+            [a] = client.list_assignments_for_hit(HITId=hit["HITId"])["Assignments"]
+            assert a["SubmitTime"] == NOON + timedelta(minutes=at)
+            assert a["ApprovalTime"] == NOON + timedelta(minutes=at, hours=1)
+
+
+def test_freeze_uses_the_test_s_freezegun_freeze_and_moves_it(client: Any) -> None:
+    import freezegun.api
+
+    with freeze_time(NOON) as frozen:
+        with MTurkFake(freeze_time=True) as fake:
+            assert len(freezegun.api.freeze_factories) == 1  # no second freeze
+            assert fake.clock.now() == NOON
+            fake.clock.advance(hours=1)
+            assert frozen() == datetime(2030, 1, 1, 13)  # the test's own freeze moved
+            frozen.tick(timedelta(minutes=1))  # and the test's tick moves the fake
+            assert fake.clock.now() == NOON + timedelta(hours=1, minutes=1)
+        # The test's freeze goes on where the fake left it: no drift, no jump back.
+        assert _utc_now() == NOON + timedelta(hours=1, minutes=1)
+        assert len(freezegun.api.freeze_factories) == 1
+
+
+def test_freeze_uses_the_test_s_time_machine_travel(client: Any) -> None:
+    with time_machine.travel(NOON, tick=False):
+        with MTurkFake(freeze_time=True) as fake:
+            import freezegun.api
+
+            assert freezegun.api.freeze_factories == []  # time-machine's travel is the freeze
+            hit = client.create_hit(**hit_args(AssignmentDurationInSeconds=60))["HIT"]
+            fake.workers.create().accept(hit["HITId"])
+            fake.clock.advance(seconds=61)
+            assert _utc_now() == NOON + timedelta(seconds=61)
+            assert time.time() == (NOON + timedelta(seconds=61)).timestamp()
+            assert status(client, hit["HITId"]) == ("Assignable", 1, 0)
+        assert _utc_now() == NOON + timedelta(seconds=61)
+
+
+def test_freeze_joins_a_freezegun_freeze_started_after_the_fake(client: Any) -> None:
+    # The innermost freeze is the process's time, so it is the one the fake moves.
+    with MTurkFake(freeze_time=True) as fake, freeze_time(NOON) as frozen:
+        assert fake.clock.now() == NOON
+        fake.clock.advance(minutes=30)
+        assert frozen() == datetime(2030, 1, 1, 12, 30)
+
+
+def test_moving_the_clock_back_warns() -> None:
+    with MTurkFake() as fake:
+        fake.clock.advance(hours=1)
+        with pytest.warns(PytestMTurkWarning, match="moves the fake clock back"):
+            fake.clock.move_to(fake.clock.now() - timedelta(minutes=30))
+        fake.clock.move_to(fake.clock.now() + timedelta(minutes=1))  # forward: no warning
+        fake.clock.freeze(at=NOON)  # NOON is in the future of this test's real time
+        with pytest.warns(PytestMTurkWarning, match="moves the fake clock back"):
+            fake.clock.move_to(NOON - timedelta(days=1))
+        assert _utc_now() == NOON - timedelta(days=1)  # the frozen timeline went back too
+
+
+def test_a_time_for_the_clock_must_be_a_time(fake: MTurkFake) -> None:
+    with pytest.raises(ValueError, match="ISO 8601"):
+        fake.clock.move_to("tomorrow")
+    with pytest.raises(TypeError):
+        fake.clock.move_to(12)  # type: ignore[arg-type]
