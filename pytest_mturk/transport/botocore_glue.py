@@ -1,6 +1,8 @@
 """Answering a botocore request in process: the request goes through
 :func:`pytest_mturk.protocol.handle` and comes back as the ``AWSResponse`` botocore would have
-read off the wire, so its parser, error mapping and retries run as in production.
+read off the wire, so its parser, error mapping and retries run as in production. Each answer
+(or connection error) is marked as the fake's, so that botocore's retry backoff after it
+advances the fake clock instead of sleeping (:mod:`pytest_mturk.transport.backoff`).
 
 Imported on the first request (by :mod:`pytest_mturk.transport.hook`), so botocore is imported
 at the top.
@@ -17,6 +19,7 @@ from botocore.awsrequest import AWSResponse
 
 from pytest_mturk.faults import TransportFault
 from pytest_mturk.protocol import CONTENT_TYPE, Backend, handle, request_id
+from pytest_mturk.transport import backoff
 
 __all__ = ["answer"]
 
@@ -64,7 +67,7 @@ def answer(backend: Backend, request: Any) -> AWSResponse:
     try:
         status, body, _ = handle(backend, request.headers, request.body, url.split("/")[2])
     except TransportFault as fault:
-        raise connection_failure(fault.kind, url) from None
+        raise backoff.mark(connection_failure(fault.kind, url), backend) from None
     service = backend.service
     headers: Any = {  # AWSResponse wraps any mapping in HeadersDict
         "x-amzn-RequestId": request_id(service),
@@ -72,4 +75,7 @@ def answer(backend: Backend, request: Any) -> AWSResponse:
         "Content-Length": str(len(body)),
         "Date": _http_date(service.clock.time()),
     }
-    return AWSResponse(url, status, headers, _Raw(body))
+    return backoff.mark(AWSResponse(url, status, headers, _Raw(body)), backend)
+
+
+backoff.install()
