@@ -11,10 +11,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
+from pytest_mturk.service.access import access_refusal
 from pytest_mturk.service.model import ASSIGNABLE, HIT
 from pytest_mturk.service.render import hit_dict
 from pytest_mturk.service.state import Service
-from pytest_mturk.service.worker_actions import access_refusal, answer_xml
+from pytest_mturk.service.worker_actions import answer_xml
 from pytest_mturk.workers import Worker, Workers, faker_for
 
 AnswerValue = str | Sequence[str]

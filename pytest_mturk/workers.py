@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from faker import Faker
 
-from pytest_mturk.service import qualifications, worker_actions, worker_site
+from pytest_mturk.service import access, qualification_requests, worker_actions, worker_site
 from pytest_mturk.service.model import WorkerProfile
 from pytest_mturk.service.state import Service
 
@@ -129,7 +129,7 @@ class Worker:
         ``started_at`` is when the worker began the test (fake time); answers given more than
         TestDurationInSeconds later are refused (reason ``"test_duration"``).
         """
-        return qualifications.worker_request(
+        return qualification_requests.worker_request(
             self._service,
             self.worker_id,
             qualification_type_id,
@@ -139,27 +139,25 @@ class Worker:
 
     def can_discover(self, hit_id: str) -> bool:
         """Whether the HIT shows up for this worker in search results."""
-        return qualifications.worker_can(self._service, self.worker_id, hit_id, "discover")
+        return access.worker_can(self._service, self.worker_id, hit_id, "discover")
 
     def can_preview(self, hit_id: str) -> bool:
         """Whether this worker may preview the HIT."""
-        return qualifications.worker_can(self._service, self.worker_id, hit_id, "preview")
+        return access.worker_can(self._service, self.worker_id, hit_id, "preview")
 
     def can_accept(self, hit_id: str) -> bool:
         """Whether this worker may accept the HIT now."""
-        return qualifications.worker_can(self._service, self.worker_id, hit_id, "accept")
+        return access.worker_can(self._service, self.worker_id, hit_id, "accept")
 
     def search_hits(self, query: str | None = None, *, environment: str | None = None) -> list[str]:
         """Ids of the live, assignable HITs this worker can discover (optionally matching
         ``query`` in title, description or keywords; optionally only in ``environment``,
         "sandbox" or "production"), newest first."""
-        return qualifications.worker_search(
-            self._service, self.worker_id, query, environment=environment
-        )
+        return access.worker_search(self._service, self.worker_id, query, environment=environment)
 
     def qualification_value(self, qualification_type_id: str) -> int | None:
         """This worker's value for a qualification type (system types included), or None."""
-        return qualifications.worker_value(self._service, self.worker_id, qualification_type_id)
+        return access.worker_value(self._service, self.worker_id, qualification_type_id)
 
     # -- the worker's browser (pytest_mturk.service.worker_site) ---------------------------
 

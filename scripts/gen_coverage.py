@@ -20,6 +20,7 @@ AREAS = {
     "assignments": "Assignments and bonuses",
     "workers_ops": "Workers and messages",
     "qualifications": "Qualifications",
+    "qualification_requests": "Qualifications",
     "notifications": "Notifications and files",
     "account": "Account",
     "review": "Review policies",

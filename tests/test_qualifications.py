@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 
 from pytest_mturk import MTurkFake, WorkerActionError
 from pytest_mturk.questions import ANSWERS_NS
-from pytest_mturk.service import qualifications
+from pytest_mturk.service import access, qualification_requests
 from tests.conftest import ANSWER_KEY, EXTERNAL_Q, SANDBOX, TEST_FORM, error_of, hit_args
 
 TS = r" \(\d{13}( s)?\)$"
@@ -875,15 +875,17 @@ def test_test_duration_is_enforced_from_when_the_test_began(client: Any, fake: M
     fake.clock.advance(seconds=601)
     svc = fake.service
     with pytest.raises(WorkerActionError) as excinfo:
-        qualifications.worker_request(svc, slow.worker_id, tid, {"q1": "a"}, started_at=began)
+        qualification_requests.worker_request(
+            svc, slow.worker_id, tid, {"q1": "a"}, started_at=began
+        )
     assert excinfo.value.reason == "test_duration"
     assert slow.qualification_value(tid) is None
     # The refused attempt was not recorded: the worker may still take the test.
-    assert qualifications.worker_request(svc, slow.worker_id, tid, {"q1": "a"}) is None
+    assert qualification_requests.worker_request(svc, slow.worker_id, tid, {"q1": "a"}) is None
     assert slow.qualification_value(tid) == 33
     within = fake.clock.time() - 600
     assert (
-        qualifications.worker_request(
+        qualification_requests.worker_request(
             svc, quick.worker_id, tid, {"q1": "a", "q2": "y"}, started_at=within
         )
         is None
@@ -1150,7 +1152,7 @@ def test_can_accept_is_false_for_expired_full_held_and_blocked(
     assert expired not in w.search_hits()
     assert not w.can_accept("3NOSUCHHIT")
     with pytest.raises(ValueError):
-        qualifications.worker_can(fake.service, w.worker_id, hit_id, "steal")
+        access.worker_can(fake.service, w.worker_id, hit_id, "steal")
 
 
 def test_search_can_be_limited_to_one_environment(
@@ -1160,10 +1162,8 @@ def test_search_can_be_limited_to_one_environment(
     prod_hit = hit_with(prod_client)
     w = fake.workers.create()
     svc = fake.service
-    assert qualifications.worker_search(svc, w.worker_id, None) == [prod_hit, sandbox_hit]
-    assert qualifications.worker_search(svc, w.worker_id, None, environment="sandbox") == [
-        sandbox_hit
-    ]
+    assert access.worker_search(svc, w.worker_id, None) == [prod_hit, sandbox_hit]
+    assert access.worker_search(svc, w.worker_id, None, environment="sandbox") == [sandbox_hit]
 
 
 # ------------------------------------------------------------------------------------------- money

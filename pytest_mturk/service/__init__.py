@@ -10,6 +10,7 @@ from pytest_mturk.service import (  # noqa: F401  (imported for their @operation
     assignments,
     hits,
     notifications,
+    qualification_requests,
     qualifications,
     review,
     workers_ops,

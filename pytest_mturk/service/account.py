@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pytest_mturk.service.model import World
 from pytest_mturk.service.state import Params, Service, money_text, operation
-from pytest_mturk.service.world import World
 
 
 @operation("GetAccountBalance")

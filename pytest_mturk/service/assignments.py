@@ -5,8 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any
 
-from pytest_mturk.errors import ParameterValidationError, RequestError
-from pytest_mturk.service import checks
+from pytest_mturk.service import checks, errors
 from pytest_mturk.service.model import (
     ACCEPTED,
     APPROVED,
@@ -16,31 +15,20 @@ from pytest_mturk.service.model import (
     VISIBLE_ASSIGNMENT_STATUSES,
     Assignment,
     BonusPayment,
+    World,
 )
 from pytest_mturk.service.pagination import decode_token, page_of
-from pytest_mturk.service.render import assignment_dict, hit_dict, ts
+from pytest_mturk.service.render import assignment_dict, bonus_dict, hit_dict
 from pytest_mturk.service.state import (
     Params,
     Service,
-    assignment_does_not_exist,
     check_token,
     money_text,
     operation,
     require_hit,
 )
-from pytest_mturk.service.world import World
 
 OVERRIDE_WINDOW = 30 * 86_400
-
-
-def invalid_assignment_state(allowed: str, stamp: str = "ms") -> RequestError:
-    # Real: "This operation can be called with a status of: Submitted (1625139618656)"
-    # (Dallinger#1398) and "...status of: null (1596835865828 s)" (ParlAI#2957).
-    return RequestError(
-        f"This operation can be called with a status of: {allowed}",
-        "AWS.MechanicalTurk.InvalidAssignmentState",
-        stamp="ms s" if stamp == "ms s" else "ms",
-    )
 
 
 def find_assignment(svc: Service, world: World, assignment_id: str) -> Assignment:
@@ -51,7 +39,7 @@ def find_assignment(svc: Service, world: World, assignment_id: str) -> Assignmen
         or a.hit.world is not world
         or a.status not in (ACCEPTED, *VISIBLE_ASSIGNMENT_STATUSES)
     ):
-        raise assignment_does_not_exist(assignment_id)
+        raise errors.AssignmentDoesNotExist(assignment_id)
     return a
 
 
@@ -60,13 +48,13 @@ def get_assignment(svc: Service, world: World, params: Params) -> dict[str, Any]
     a = find_assignment(svc, world, params["AssignmentId"])
     if a.status == ACCEPTED:
         # Work in progress is not readable yet; ParlAI matches this exact text.
-        raise invalid_assignment_state("Reviewable,Approved,Rejected")
+        raise errors.InvalidAssignmentState("Reviewable,Approved,Rejected")
     return {"Assignment": assignment_dict(a), "HIT": hit_dict(a.hit)}
 
 
 @operation("ListAssignmentsForHIT")
 def list_assignments_for_hit(svc: Service, world: World, params: Params) -> dict[str, Any]:
-    hit = require_hit(svc, world, params["HITId"])
+    hit = require_hit(world, params["HITId"])
     wanted = set(params.get("AssignmentStatuses") or VISIBLE_ASSIGNMENT_STATUSES)
     scope = f"ListAssignmentsForHIT/{hit.id}"
     after = decode_token(scope, params.get("NextToken"))
@@ -81,24 +69,17 @@ def approve_assignment(svc: Service, world: World, params: Params) -> dict[str, 
     checks.max_length(params, "RequesterFeedback", 1024)
     a = find_assignment(svc, world, params["AssignmentId"])
     if a.status == ACCEPTED:
-        raise invalid_assignment_state("null", "ms s")
+        raise errors.AssignmentInProgress()
     if a.status == REJECTED and params.get("OverrideRejection"):
         # Overriding works within 30 days of submission and only while the HIT exists (MD).
         assert a.submit_time is not None
         if a.hit.status == DISPOSED:
-            raise RequestError(
-                f"The assignment {a.id} cannot be approved because its HIT has been deleted.",
-                "AWS.MechanicalTurk.InvalidAssignmentState",
-            )
+            raise errors.OverrideAfterDelete(a.id)
         if now - a.submit_time > OVERRIDE_WINDOW:
-            raise RequestError(
-                f"The assignment {a.id} cannot be approved because it was submitted more than "
-                "30 days ago.",
-                "AWS.MechanicalTurk.InvalidAssignmentState",
-            )
+            raise errors.OverrideTooLate(a.id)
         svc.check_funds(world, svc.slot_cost(a.hit))
     elif a.status != SUBMITTED:
-        raise invalid_assignment_state(SUBMITTED)
+        raise errors.InvalidAssignmentState(SUBMITTED)
     svc.approve(a, now, params.get("RequesterFeedback"))
     return {}
 
@@ -108,24 +89,14 @@ def reject_assignment(svc: Service, world: World, params: Params) -> dict[str, A
     checks.max_length(params, "RequesterFeedback", 1024)
     a = find_assignment(svc, world, params["AssignmentId"])
     if a.status == ACCEPTED:
-        raise invalid_assignment_state("null", "ms s")
+        raise errors.AssignmentInProgress()
     if a.status != SUBMITTED:
-        raise invalid_assignment_state(SUBMITTED)
+        raise errors.InvalidAssignmentState(SUBMITTED)
     svc.reject(a, svc.now(), params["RequesterFeedback"])
     return {}
 
 
 # ----------------------------------------------------------------------------- bonuses
-
-
-def bonus_dict(b: BonusPayment) -> dict[str, Any]:
-    return {
-        "WorkerId": b.worker_id,
-        "BonusAmount": b.amount_text,
-        "AssignmentId": b.assignment_id,
-        "Reason": b.reason,
-        "GrantTime": ts(b.grant_time),
-    }
 
 
 @operation("SendBonus")
@@ -138,18 +109,12 @@ def send_bonus(svc: Service, world: World, params: Params) -> dict[str, Any]:
     a = svc.assignments_by_id.get(params["AssignmentId"])
     if a is None or a.hit.world is not world or a.status not in (APPROVED, REJECTED, SUBMITTED):
         # Work still in flight is reported as not existing (Mephisto#1081).
-        raise assignment_does_not_exist(params["AssignmentId"])
+        raise errors.AssignmentDoesNotExist(params["AssignmentId"])
     if a.worker_id != worker_id:
-        # [unconfirmed] wording; the rule is confirmed (boto3#2355).
-        raise ParameterValidationError(
-            f'The value "{worker_id}" is not valid for the parameter WorkerId. '
-            f"Assignment {a.id} was not done by this worker.",
-            "WorkerId",
-            "AWS.MechanicalTurk.InvalidParameterValue",
-        )
+        raise errors.NotTheAssignmentsWorker(worker_id, a.id)
     if a.status == SUBMITTED:
-        # Legacy GrantBonus rule: the work must be approved or rejected first (LEG-SDK).
-        raise invalid_assignment_state("Approved,Rejected")
+        # Legacy GrantBonus rule: the work must be approved or rejected first.
+        raise errors.InvalidAssignmentState("Approved,Rejected")
     token = params.get("UniqueRequestToken")
     if token is not None:
         check_token(world.bonus_tokens, token, token, now)
@@ -184,14 +149,9 @@ def list_bonus_payments(svc: Service, world: World, params: Params) -> dict[str,
     hit_id = params.get("HITId")
     assignment_id = params.get("AssignmentId")
     if (hit_id is None) == (assignment_id is None):
-        # The rule is confirmed (MD); the wording is [unconfirmed].
-        raise ParameterValidationError(
-            "Either the HITId or the AssignmentId parameter must be specified, but not both.",
-            "HITId",
-            "AWS.MechanicalTurk.InvalidParameterValue",
-        )
+        raise errors.BonusFilter()
     if hit_id is not None:
-        require_hit(svc, world, hit_id)
+        require_hit(world, hit_id)
         scope = f"ListBonusPayments/H/{hit_id}"
         granted = world.bonuses_by_hit.get(hit_id, [])
     else:

@@ -1,45 +1,42 @@
-"""Business-rule value checks (``ParameterValidationError``) shared by the operations."""
+"""Business-rule value checks shared by the operations (errors from the catalogue)."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pytest_mturk.errors import ParameterValidationError
+from pytest_mturk.service.errors import (
+    AmountTooSmall,
+    BlankValue,
+    InvalidAmount,
+    TooLong,
+    ValueOutOfRange,
+)
 
 
 def in_range(params: dict[str, Any], key: str, lo: int, hi: int, name: str | None = None) -> None:
-    """The real range message (aws-elixir#3): ``The value 0 is invalid for MaxAssignmentIncrement.
-    Valid values range from 1 to 1000000000.``"""
+    """``params[key]``, when given, within ``lo``..``hi``; the error names ``name`` (default
+    ``key``), as the real service names MaxAssignmentIncrement for
+    NumberOfAdditionalAssignments."""
     value = params.get(key)
     if value is not None and not lo <= value <= hi:
-        raise out_of_range(value, name or key, lo, hi)
-
-
-def out_of_range(value: Any, name: str, lo: int, hi: int) -> ParameterValidationError:
-    return ParameterValidationError(
-        f"The value {value} is invalid for {name}. Valid values range from {lo} to {hi}.", name
-    )
+        raise ValueOutOfRange(value, name or key, lo, hi)
 
 
 def max_length(params: dict[str, Any], key: str, limit: int, *, utf8: bool = False) -> None:
-    """Length limits of the reference (Title 128, Description 2000, ...). [unconfirmed] wording."""
+    """Length limits (Title 128, Description 2000, ...), in characters or UTF-8 bytes."""
     value = params.get(key)
     if value is None:
         return
     n = len(value.encode()) if utf8 else len(value)
     if n > limit:
-        unit = "bytes" if utf8 else "characters"
-        raise ParameterValidationError(
-            f"The value of {key} is {n} {unit} long, which exceeds the maximum of {limit} {unit}.",
-            key,
-        )
+        raise TooLong(key, n, "bytes" if utf8 else "characters", limit)
 
 
 def not_blank(params: dict[str, Any], key: str) -> None:
     value = params.get(key)
     if value is not None and not value.strip():
-        raise ParameterValidationError(f'The value "" is invalid for {key}.', key)
+        raise BlankValue(key)
 
 
 def money(params: dict[str, Any], key: str, minimum: str = "0.01") -> Decimal:
@@ -48,10 +45,7 @@ def money(params: dict[str, Any], key: str, minimum: str = "0.01") -> Decimal:
     try:
         amount = Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the pattern check comes first
-        raise ParameterValidationError(f"The value {text} is invalid for {key}.", key) from exc
+        raise InvalidAmount(text, key) from exc
     if amount < Decimal(minimum):
-        # [unconfirmed] wording; the minimum of $0.01 is confirmed ("no free jobs").
-        raise ParameterValidationError(
-            f"The value {text} is invalid for {key}. The amount must be at least ${minimum}.", key
-        )
+        raise AmountTooSmall(text, key, minimum)
     return amount.quantize(Decimal("0.01"))

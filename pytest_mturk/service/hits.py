@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pytest_mturk.errors import ParameterValidationError, RequestError
-from pytest_mturk.service import checks
+from pytest_mturk.service import checks, errors
 from pytest_mturk.service.model import (
     DISPOSED,
     HIT,
     REVIEWABLE,
     REVIEWING,
     HITType,
+    World,
 )
 from pytest_mturk.service.pagination import decode_token, page_json, page_of
+from pytest_mturk.service.question_xml import MAX_XML_BYTES, parse_question, render_layout
 from pytest_mturk.service.render import hit_dict, hit_json
 from pytest_mturk.service.requirements import normalize_requirements
 from pytest_mturk.service.review import check_policy
@@ -27,20 +28,13 @@ from pytest_mturk.service.state import (
     operation,
     require_hit,
 )
-from pytest_mturk.service.world import World
+
+if TYPE_CHECKING:
+    from pytest_mturk.questions import ParsedQuestion
 
 YEAR = 31_536_000
-
-
-def invalid_hit_state(hit: HIT, allowed: str) -> RequestError:
-    # Real wording, two spaces and all (boto3#2107, Dallinger): "This HIT is currently in the
-    # state 'Reviewable'.  This operation can be called with a status of: Reviewing, Reviewable"
-    return RequestError(
-        f"This HIT is currently in the state '{hit.status}'.  "
-        f"This operation can be called with a status of: {allowed}",
-        "AWS.MechanicalTurk.InvalidHITState",
-        stamp="ms s",
-    )
+#: The statuses every HIT operation but DeleteHIT and UpdateHITReviewStatus takes.
+LIVE_STATUSES = "Assignable, Unassignable, Reviewable, Reviewing"
 
 
 # ----------------------------------------------------------------------------- HIT types
@@ -62,18 +56,6 @@ def _find_or_build_type(svc: Service, world: World, params: Params) -> tuple[HIT
     delay = params.get("AutoApprovalDelayInSeconds")
     if delay is None:
         delay = 2_592_000
-    key = (
-        params["Title"],
-        params["Description"],
-        params.get("Keywords"),
-        reward,
-        params["AssignmentDurationInSeconds"],
-        delay,
-        repr(requirements),
-    )
-    existing = world.hit_type_by_key.get(key)
-    if existing is not None:
-        return existing, False
     ht = HITType(
         id="",  # ids are drawn in _register_type, once the whole call has succeeded
         group_id="",
@@ -88,24 +70,30 @@ def _find_or_build_type(svc: Service, world: World, params: Params) -> tuple[HIT
         creation_time=svc.now(),
         masters=masters,
     )
+    existing = world.hit_type_by_key.get(_type_key(ht))
+    if existing is not None:
+        return existing, False
     return ht, True  # registered by _register_type once the whole call has succeeded
+
+
+def _type_key(ht: HITType) -> tuple[object, ...]:
+    """What makes two HIT types of one requester the same (requirements after defaults)."""
+    return (
+        ht.title,
+        ht.description,
+        ht.keywords,
+        ht.reward,
+        ht.assignment_duration,
+        ht.auto_approval_delay,
+        repr(ht.requirements),
+    )
 
 
 def _register_type(svc: Service, world: World, ht: HITType) -> None:
     ht.id = svc.new_id()
     ht.group_id = svc.new_id()
     world.hit_types[ht.id] = ht
-    world.hit_type_by_key[
-        (
-            ht.title,
-            ht.description,
-            ht.keywords,
-            ht.reward,
-            ht.assignment_duration,
-            ht.auto_approval_delay,
-            repr(ht.requirements),
-        )
-    ] = ht
+    world.hit_type_by_key[_type_key(ht)] = ht
 
 
 @operation("CreateHITType")
@@ -119,34 +107,24 @@ def create_hit_type(svc: Service, world: World, params: Params) -> dict[str, Any
 def require_hit_type(world: World, type_id: str) -> HITType:
     ht = world.hit_types.get(type_id)
     if ht is None:
-        # [unconfirmed] wording, modelled on "Hit <id> does not exist."
-        raise RequestError(
-            f"HITType {type_id} does not exist.", "AWS.MechanicalTurk.HITTypeDoesNotExist"
-        )
+        raise errors.HITTypeDoesNotExist(type_id)
     return ht
 
 
 # ----------------------------------------------------------------------------- HITs
 
 
-def _question(svc: Service, params: Params) -> tuple[str | None, str | None, Any]:
+def _question(svc: Service, params: Params) -> tuple[str, str | None, ParsedQuestion]:
     """Exactly one of Question / HITLayoutId; the question XML checked and parsed."""
     question = params.get("Question")
     layout_id = params.get("HITLayoutId")
     if (question is None) == (layout_id is None):
-        # [unconfirmed] wording; the rule is confirmed (MD: "Either a Question parameter or a
-        # HITLayoutId parameter must be provided").
-        raise ParameterValidationError(
-            "Either a Question parameter or a HITLayoutId parameter must be provided, "
-            "but not both.",
-            "Question",
-            "AWS.MechanicalTurk.InvalidParameterValue",
-        )
+        raise errors.QuestionOrLayout()
     if layout_id is not None:
-        question = svc.render_layout(layout_id, params.get("HITLayoutParameters") or [])
+        question = render_layout(svc.layouts, layout_id, params.get("HITLayoutParameters") or [])
     assert question is not None
-    checks.max_length({"Question": question}, "Question", 65_535, utf8=True)
-    return question, layout_id, svc.parse_question(question)
+    checks.max_length({"Question": question}, "Question", MAX_XML_BYTES, utf8=True)
+    return question, layout_id, parse_question(question)
 
 
 def _policies(params: Params) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
@@ -165,12 +143,7 @@ def _check_create_token(svc: Service, world: World, params: Params, now: float) 
         return
     seen = world.create_tokens.get(token)
     if seen is not None and now - seen[0] < TOKEN_WINDOW:
-        # The code and "the message contains the HITId" are confirmed (MD); the wording is not.
-        raise RequestError(
-            f"There is already a HIT with this unique request token. "
-            f"The existing HIT ID is {seen[1]}.",
-            "AWS.MechanicalTurk.HitAlreadyExists",
-        )
+        raise errors.HitAlreadyExists(seen[1])
 
 
 def _create(svc: Service, world: World, params: Params, ht: HITType, new_type: bool) -> HIT:
@@ -231,7 +204,7 @@ def create_hit_with_hit_type(svc: Service, world: World, params: Params) -> dict
 
 @operation("GetHIT")
 def get_hit(svc: Service, world: World, params: Params) -> bytes:
-    return b'{"HIT": ' + hit_json(require_hit(svc, world, params["HITId"])) + b"}"
+    return b'{"HIT": ' + hit_json(require_hit(world, params["HITId"])) + b"}"
 
 
 @operation("ListHITs")
@@ -268,14 +241,14 @@ def _java_date(ts: float) -> str:
 @operation("UpdateExpirationForHIT")
 def update_expiration_for_hit(svc: Service, world: World, params: Params) -> dict[str, Any]:
     now = svc.now()
-    hit = require_hit(svc, world, params["HITId"])
+    hit = require_hit(world, params["HITId"])
     expire_at = float(params["ExpireAt"])
     # The service derives an idempotency token from the HIT id and the new expiration, so the
     # identical call repeated is refused (Dallinger#3109, real wording).
     token = f"{hit.id}{_java_date(expire_at)}"
     check_token(world.tokens, token, token, now)
     if hit.status == DISPOSED:
-        raise invalid_hit_state(hit, "Assignable, Unassignable, Reviewable, Reviewing")
+        raise errors.InvalidHITState(hit.status, LIVE_STATUSES)
     if expire_at <= now:
         world.tokens[token] = now
         if not hit.expired:
@@ -287,39 +260,35 @@ def update_expiration_for_hit(svc: Service, world: World, params: Params) -> dic
     base = max(hit.expiration, now) if hit.expired else hit.expiration
     increment = int(expire_at - base)
     if not 60 <= increment <= YEAR:
-        raise checks.out_of_range(increment, "ExpirationIncrementInSeconds", 60, YEAR)
+        raise errors.ValueOutOfRange(increment, "ExpirationIncrementInSeconds", 60, YEAR)
     was_expired = hit.expired
     if was_expired and hit.available > 0:
         svc.check_funds(world, hit.available * svc.slot_cost(hit))
     world.tokens[token] = now
-    hit.expiration = expire_at
-    hit.expired = False
-    svc.schedule_expiry(hit)
-    svc.reopen(hit, now)
-    svc.emit(hit, "HITExtended", now)
+    svc.extend(hit, now, until=expire_at)
     return {}
 
 
 @operation("UpdateHITReviewStatus")
 def update_hit_review_status(svc: Service, world: World, params: Params) -> dict[str, Any]:
-    hit = require_hit(svc, world, params["HITId"])
+    hit = require_hit(world, params["HITId"])
     if params.get("Revert"):
         if hit.status != REVIEWING:
-            raise invalid_hit_state(hit, REVIEWING)
+            raise errors.InvalidHITState(hit.status, REVIEWING)
         svc.set_status(hit, REVIEWABLE)
     else:
         if hit.status != REVIEWABLE:
-            raise invalid_hit_state(hit, REVIEWABLE)
+            raise errors.InvalidHITState(hit.status, REVIEWABLE)
         svc.set_status(hit, REVIEWING)
     return {}
 
 
 @operation("UpdateHITTypeOfHIT")
 def update_hit_type_of_hit(svc: Service, world: World, params: Params) -> dict[str, Any]:
-    hit = require_hit(svc, world, params["HITId"])
+    hit = require_hit(world, params["HITId"])
     ht = require_hit_type(world, params["HITTypeId"])
     if hit.status == DISPOSED:
-        raise invalid_hit_state(hit, "Assignable, Unassignable, Reviewable, Reviewing")
+        raise errors.InvalidHITState(hit.status, LIVE_STATUSES)
     new_fee = svc.fee(ht.reward, hit.max_assignments, ht.masters)
     old_cost = svc.slot_cost(hit)
     new_cost = ht.reward + new_fee
@@ -341,38 +310,30 @@ def create_additional_assignments_for_hit(
     checks.in_range(
         params, "NumberOfAdditionalAssignments", 1, 1_000_000_000, "MaxAssignmentIncrement"
     )
-    hit = require_hit(svc, world, params["HITId"])
+    hit = require_hit(world, params["HITId"])
     n = params["NumberOfAdditionalAssignments"]
     token = params.get("UniqueRequestToken")
     token_key = f"extend:{token}"
     if token is not None:
         check_token(world.tokens, token_key, token, now)
     if hit.status == DISPOSED:
-        raise invalid_hit_state(hit, "Assignable, Unassignable, Reviewable, Reviewing")
+        raise errors.InvalidHITState(hit.status, LIVE_STATUSES)
     if hit.max_assignments < 10 <= hit.max_assignments + n:
-        # Code confirmed (MD); wording [unconfirmed].
-        raise RequestError(
-            "HITs created with fewer than 10 assignments cannot be extended to have 10 or more "
-            "assignments.",
-            "AWS.MechanicalTurk.InvalidMaximumAssignmentsIncrease",
-        )
+        raise errors.InvalidMaximumAssignmentsIncrease()
     if not hit.expired:
         svc.check_funds(world, n * svc.slot_cost(hit))
     if token is not None:
         world.tokens[token_key] = now
-    hit.max_assignments += n
-    hit.available += n
-    svc.reopen(hit, now)
-    svc.emit(hit, "HITExtended", now)
+    svc.extend(hit, now, more=n)
     return {}
 
 
 @operation("DeleteHIT")
 def delete_hit(svc: Service, world: World, params: Params) -> dict[str, Any]:
-    hit = require_hit(svc, world, params["HITId"])
+    hit = require_hit(world, params["HITId"])
     # Only Reviewable/Reviewing HITs whose submitted work is all reviewed (MD, boto3#2107).
     if hit.status not in (REVIEWABLE, REVIEWING) or hit.submitted:
-        raise invalid_hit_state(hit, "Reviewing, Reviewable")
+        raise errors.InvalidHITState(hit.status, "Reviewing, Reviewable")
     svc.set_status(hit, DISPOSED)
     hit.files.clear()
     svc.rebalance(hit)
@@ -380,4 +341,4 @@ def delete_hit(svc: Service, world: World, params: Params) -> dict[str, Any]:
     return {}
 
 
-__all__ = ["invalid_hit_state", "require_hit_type"]
+__all__ = ["require_hit_type"]

@@ -1,4 +1,7 @@
-"""The records the fake keeps. Plain slotted classes: behaviour lives in the operation modules."""
+"""The records the fake keeps, and the environments and requesters' worlds that hold them.
+
+Plain slotted classes: behaviour lives in the state and the operation modules.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from pytest_mturk.service.pagination import SeqIndex
+
 if TYPE_CHECKING:
     from pytest_mturk.questions.parse import ParsedQuestion
-    from pytest_mturk.service.world import World
 
 # Visible assignment statuses are Submitted/Approved/Rejected; the worker-side phases exist only
 # inside the fake (reference §4.2).
@@ -25,6 +29,20 @@ UNASSIGNABLE = "Unassignable"
 REVIEWABLE = "Reviewable"
 REVIEWING = "Reviewing"
 DISPOSED = "Disposed"
+
+NOT_REVIEWED = "NotReviewed"
+
+# Qualification types and grants.
+ACTIVE = "Active"
+INACTIVE = "Inactive"
+GRANTED = "Granted"
+REVOKED = "Revoked"
+
+# Outcomes of a review policy's actions (ListReviewPolicyResultsForHIT).
+SUCCEEDED = "Succeeded"
+FAILED = "Failed"
+
+SANDBOX_BALANCE = Decimal("10000.00")
 
 
 @dataclass(slots=True, eq=False)
@@ -81,7 +99,7 @@ class HIT:
     lost_slots: int = 0  # returned or abandoned after expiry, or zeroed at expiry
     status: str = ASSIGNABLE
     status_seq: int = 0
-    review_status: str = "NotReviewed"
+    review_status: str = NOT_REVIEWED
     expired: bool = False  # lifetime passed (processed from the due queue)
     reserved_slots: int = 0  # production money held for slots that may still be paid
     assignments: list[Assignment] = field(default_factory=list)  # visible, in submit order
@@ -178,6 +196,21 @@ class QualificationRequest:
     resolved: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class UploadGrant:
+    """One URL handed out by GetFileUploadURL (``Service.upload_grants``, by signature)."""
+
+    hit: HIT
+    assignment_id: str
+    question_id: str
+    key: str
+    expires: float
+
+    def data(self) -> bytes | None:
+        """The file's bytes, or None once the HIT was deleted (its files go with it, MD)."""
+        return self.hit.files.get((self.assignment_id, self.question_id))
+
+
 @dataclass(slots=True, eq=False)
 class WorkerProfile:
     """A simulated worker as the service sees it (the public handle is ``pytest_mturk.Worker``)."""
@@ -194,3 +227,130 @@ class WorkerProfile:
     prior_approved: int = 0
     prior_rejected: int = 0
     masters: bool = False
+
+
+# ----------------------------------------------------------------------------- where records live
+
+
+def _hit_alive(_key: int, hit: HIT) -> bool:
+    return hit.status != DISPOSED
+
+
+def _reviewable_alive(key: int, hit: HIT) -> bool:
+    return hit.status == REVIEWABLE and hit.status_seq == key
+
+
+def _reviewing_alive(key: int, hit: HIT) -> bool:
+    return hit.status == REVIEWING and hit.status_seq == key
+
+
+def _block_alive(key: int, item: tuple[World, str]) -> bool:
+    block = item[0].blocks.get(item[1])
+    return block is not None and block[0] == key
+
+
+class Environment:
+    """One MTurk site: the sandbox, production, or another endpoint (which behaves as sandbox).
+
+    Workers, qualification types and HIT ids are visible across the requesters of one
+    environment; each requester's HITs, money and blocks live in its :class:`World`.
+    """
+
+    __slots__ = ("is_sandbox", "name", "qual_type_order", "qualification_types", "worlds")
+
+    def __init__(self, name: str, is_sandbox: bool) -> None:
+        self.name = name
+        self.is_sandbox = is_sandbox
+        self.worlds: dict[str, World] = {}
+        self.qualification_types: dict[str, QualificationType] = {}
+        self.qual_type_order: list[QualificationType] = []
+
+
+class World:
+    """Everything one requester (access key id) owns in one environment."""
+
+    __slots__ = (
+        "access_key",
+        "account_id",
+        "block_index",
+        "block_seq",
+        "blocks",
+        "bonus_tokens",
+        "bonuses",
+        "bonuses_by_assignment",
+        "bonuses_by_hit",
+        "create_tokens",
+        "customer_id",
+        "env",
+        "hit_index",
+        "hit_type_by_key",
+        "hit_types",
+        "hits",
+        "last_request_time",
+        "paid_bonuses",
+        "paid_fees",
+        "paid_rewards",
+        "prepaid",
+        "qual_holders",
+        "qual_names",
+        "qual_request_index",
+        "qual_requests",
+        "qualifications",
+        "reserved",
+        "reviewable",
+        "reviewing",
+        "tokens",
+        "worked_with",
+    )
+
+    def __init__(
+        self, env: Environment, access_key: str, customer_id: str, account_id: str, prepaid: Decimal
+    ) -> None:
+        self.env = env
+        self.access_key = access_key
+        self.customer_id = customer_id
+        self.account_id = account_id
+        self.hit_types: dict[str, HITType] = {}
+        self.hit_type_by_key: dict[tuple[object, ...], HITType] = {}
+        self.hits: dict[str, HIT] = {}
+        self.hit_index: SeqIndex[HIT] = SeqIndex(_hit_alive)
+        self.reviewable: SeqIndex[HIT] = SeqIndex(_reviewable_alive)
+        self.reviewing: SeqIndex[HIT] = SeqIndex(_reviewing_alive)
+        # UniqueRequestToken -> (time, HIT id) for CreateHIT*; other idempotency tokens -> time.
+        self.create_tokens: dict[str, tuple[float, str]] = {}
+        self.tokens: dict[str, float] = {}
+        self.bonuses: list[BonusPayment] = []
+        # Per HIT and per assignment, in grant order: a page of bonuses is found by bisection.
+        self.bonuses_by_hit: dict[str, list[BonusPayment]] = {}
+        self.bonuses_by_assignment: dict[str, list[BonusPayment]] = {}
+        self.bonus_tokens: dict[str, float] = {}
+        self.blocks: dict[str, tuple[int, str]] = {}
+        # (world, worker id) by block seq; an entry is live while that block is.
+        self.block_index: SeqIndex[tuple[World, str]] = SeqIndex(_block_alive)
+        self.block_seq = 0
+        self.prepaid = prepaid
+        self.paid_rewards = Decimal("0.00")
+        self.paid_bonuses = Decimal("0.00")
+        self.paid_fees = Decimal("0.00")
+        self.reserved = Decimal("0.00")
+        self.worked_with: set[str] = set()
+        # Qualification types this requester owns, by name (names unique per owner).
+        self.qual_names: dict[str, QualificationType] = {}
+        # (type id, worker id) -> qualification, for types this requester owns.
+        self.qualifications: dict[tuple[str, str], Qualification] = {}
+        # type id -> worker id -> qualification, in order of first grant (a per-type index).
+        self.qual_holders: dict[str, dict[str, Qualification]] = {}
+        self.qual_requests: dict[str, QualificationRequest] = {}
+        # Pending requests only, in seq order (resolved ones are taken out).
+        self.qual_request_index: list[QualificationRequest] = []
+        self.last_request_time: dict[tuple[str, str], float] = {}
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.env.is_sandbox
+
+    def available_balance(self) -> Decimal:
+        """Prepaid money less what was paid and what is held for outstanding work."""
+        if self.env.is_sandbox:
+            return SANDBOX_BALANCE
+        return self.prepaid - self.paid_rewards - self.paid_bonuses - self.paid_fees - self.reserved

@@ -9,28 +9,23 @@ from __future__ import annotations
 
 import re
 import time
-import weakref
-from dataclasses import dataclass
 from typing import Any
 
-from pytest_mturk.errors import ParameterValidationError, RequestError
+from pytest_mturk.service import errors
 from pytest_mturk.service.hits import require_hit_type
-from pytest_mturk.service.model import HIT, VISIBLE_ASSIGNMENT_STATUSES, NotificationSpec
-from pytest_mturk.service.state import (
-    Params,
-    Service,
-    _iso,
-    assignment_does_not_exist,
-    operation,
+from pytest_mturk.service.model import (
+    VISIBLE_ASSIGNMENT_STATUSES,
+    NotificationSpec,
+    UploadGrant,
+    World,
 )
-from pytest_mturk.service.world import World
+from pytest_mturk.service.state import Params, Service, iso_time, operation
 
 __all__ = [
     "ACCEPTED_VERSIONS",
+    "UPLOAD_HOST",
     "UPLOAD_URL_LIFETIME",
-    "UploadGrant",
     "destination_region",
-    "find_upload",
 ]
 
 #: The model documents 2006-05-05, the 2017 doc page and Dallinger send 2014-08-15, ParlAI sends
@@ -93,33 +88,14 @@ def _check_spec(spec: dict[str, Any], *, allow_ping: bool) -> NotificationSpec:
         valid = _SNS_ARN.fullmatch(destination) is not None
         what = "an Amazon SNS topic ARN"
     if not valid:
-        # The code is the legacy one (LEG-SDK); the wording is [unconfirmed].
-        raise RequestError(
-            f"The destination {destination!r} is not valid for the {transport} transport: "
-            f"it must be {what}.",
-            "AWS.MechanicalTurk.InvalidTransportEndpoint",
-        )
+        raise errors.InvalidTransportEndpoint(destination, transport, what)
     if version not in ACCEPTED_VERSIONS:
-        raise ParameterValidationError(
-            f"The value {version} is invalid for Version. Valid values are: "
-            f"{', '.join(ACCEPTED_VERSIONS)}.",
-            "Version",
-            "AWS.MechanicalTurk.InvalidParameterValue",
-        )
+        raise errors.InvalidNotificationVersion(version, ", ".join(ACCEPTED_VERSIONS))
     if not event_types:
         # The Notification structure takes one or more EventType (legacy data structure page).
-        raise ParameterValidationError(
-            "The notification specification must list at least one EventType.",
-            "EventTypes",
-            "AWS.MechanicalTurk.InvalidParameterValue",
-        )
+        raise errors.NoEventTypes()
     if not allow_ping and "Ping" in event_types:
-        # "The Ping event is only valid for the SendTestEventNotification operation." (MD)
-        raise ParameterValidationError(
-            "The Ping event type is only valid for the SendTestEventNotification operation.",
-            "EventTypes",
-            "AWS.MechanicalTurk.InvalidParameterValue",
-        )
+        raise errors.PingNotAllowed()
     return NotificationSpec(destination, transport, version, event_types)
 
 
@@ -130,23 +106,12 @@ def update_notification_settings(svc: Service, world: World, params: Params) -> 
     raw = params.get("Notification")
     active = params.get("Active")
     if raw is None and active is None:
-        # Rule confirmed (MD: "You must specify either the Notification parameter or the Active
-        # parameter"); the wording is [unconfirmed].
-        raise ParameterValidationError(
-            "You must specify either the Notification parameter or the Active parameter.",
-            "Notification",
-            "AWS.MechanicalTurk.InvalidParameterValue",
-        )
+        raise errors.NotificationOrActive()
     spec = None if raw is None else _check_spec(raw, allow_ping=False)
     if spec is None and ht.notification is None:
         # "To change the Active status ... the HIT type must already have a notification
         # specification, or one must be provided in the same call" (MD).
-        raise ParameterValidationError(
-            f"HIT type {ht.id} has no notification specification: provide one in the "
-            "Notification parameter to change its Active status.",
-            "Notification",
-            "AWS.MechanicalTurk.InvalidParameterValue",
-        )
+        raise errors.NoNotificationSpec(ht.id)
     if spec is not None:
         ht.notification = spec  # a new specification replaces the old one (MD)
         # A specification given without Active is active [inferred]: see
@@ -159,7 +124,7 @@ def update_notification_settings(svc: Service, world: World, params: Params) -> 
 
 def _test_event(svc: Service, event_type: str, at: float) -> dict[str, Any]:
     """The event of a test message: real-shaped ids that belong to no HIT [unconfirmed]."""
-    event: dict[str, Any] = {"EventType": event_type, "EventTimestamp": _iso(at)}
+    event: dict[str, Any] = {"EventType": event_type, "EventTimestamp": iso_time(at)}
     if event_type != "Ping":
         event["HITId"] = svc.new_id()
         event["HITTypeId"] = svc.new_id()
@@ -184,39 +149,7 @@ def send_test_event_notification(svc: Service, world: World, params: Params) -> 
 # ----------------------------------------------------------------------------- file uploads
 
 
-@dataclass(frozen=True, slots=True)
-class UploadGrant:
-    """One URL handed out by GetFileUploadURL."""
-
-    hit: HIT
-    assignment_id: str
-    question_id: str
-    key: str
-    expires: float
-
-    def data(self) -> bytes | None:
-        """The file's bytes, or None once the HIT was deleted (its files go with it, MD)."""
-        return self.hit.files.get((self.assignment_id, self.question_id))
-
-
-# Signature (the URL's X-Amz-Signature) -> grant, per service.
-_GRANTS: weakref.WeakKeyDictionary[Service, dict[str, UploadGrant]] = weakref.WeakKeyDictionary()
-
 UPLOAD_HOST = "mturk-file-uploads.s3.amazonaws.com"
-
-
-def find_upload(svc: Service, signature: str) -> UploadGrant | None:
-    """The grant a file-upload URL's signature stands for, if ``svc`` handed it out."""
-    return _GRANTS.get(svc, {}).get(signature)
-
-
-def _no_such_file(assignment_id: str, question_id: str) -> ParameterValidationError:
-    # [unconfirmed] family and wording: no real error text for GetFileUploadURL is known.
-    return ParameterValidationError(
-        f"There is no uploaded file for the question {question_id} of assignment {assignment_id}.",
-        "QuestionIdentifier",
-        "AWS.MechanicalTurk.InvalidParameterValue",
-    )
 
 
 @operation("GetFileUploadURL")
@@ -227,22 +160,18 @@ def get_file_upload_url(svc: Service, world: World, params: Params) -> dict[str,
     a = svc.assignments_by_id.get(assignment_id)
     # In-flight or another requester's assignment: "does not exist", as GetAssignment says.
     if a is None or a.hit.world is not world or a.status not in VISIBLE_ASSIGNMENT_STATUSES:
-        raise assignment_does_not_exist(assignment_id)
+        raise errors.AssignmentDoesNotExist(assignment_id)
     hit = a.hit
     parsed = hit.parsed
     kinds = {} if parsed is None else {q.identifier: q.answer_kind for q in parsed.questions}
     if kinds.get(question_id) != "FileUpload":
-        raise ParameterValidationError(
-            f"The question {question_id} is not a FileUploadAnswer question of HIT {hit.id}.",
-            "QuestionIdentifier",
-            "AWS.MechanicalTurk.InvalidParameterValue",
-        )
+        raise errors.NotAFileUploadQuestion(question_id, hit.id)
     if (assignment_id, question_id) not in hit.files:
-        raise _no_such_file(assignment_id, question_id)
+        raise errors.NoUploadedFile(question_id, assignment_id)
     now = svc.now()
     key = f"{assignment_id}/{question_id}/{svc.hex_id(16)}"
     signature = svc.hex_id(64)
-    _GRANTS.setdefault(svc, {})[signature] = UploadGrant(
+    svc.upload_grants[signature] = UploadGrant(
         hit, assignment_id, question_id, key, now + UPLOAD_URL_LIFETIME
     )
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))

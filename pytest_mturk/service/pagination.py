@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
-from pytest_mturk.errors import ParameterValidationError
+from pytest_mturk.service.errors import InvalidNextToken
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -77,12 +77,7 @@ def decode_token(scope: str, token: str | None) -> int:
             raise ValueError(scope)
         return int(after)
     except (ValueError, UnicodeDecodeError) as exc:
-        # [unconfirmed] wording: modelled on the real "not valid for the parameter" family.
-        raise ParameterValidationError(
-            f'The value "{token}" is not valid for the parameter NextToken.',
-            "NextToken",
-            "AWS.ParameterOutOfRange",
-        ) from exc
+        raise InvalidNextToken(token) from exc
 
 
 def _take(

@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pytest_mturk.service.model import HIT, Assignment
+from pytest_mturk.service.model import (
+    HIT,
+    Assignment,
+    BonusPayment,
+    Qualification,
+    QualificationRequest,
+    QualificationType,
+    World,
+)
 
 
 def ts(value: float) -> int | float:
@@ -97,4 +105,74 @@ def assignment_dict(a: Assignment) -> dict[str, Any]:
         d["Answer"] = a.answer
     if a.feedback is not None:
         d["RequesterFeedback"] = a.feedback
+    return d
+
+
+def bonus_dict(b: BonusPayment) -> dict[str, Any]:
+    """A BonusPayment as ListBonusPayments returns it."""
+    return {
+        "WorkerId": b.worker_id,
+        "BonusAmount": b.amount_text,
+        "AssignmentId": b.assignment_id,
+        "Reason": b.reason,
+        "GrantTime": ts(b.grant_time),
+    }
+
+
+def type_dict(qt: QualificationType, viewer: World | None) -> dict[str, Any]:
+    """A QualificationType as the API returns it: only populated keys, in the model's order.
+
+    The AnswerKey is shown to the type's owner only [inferred]; AutoGrantedValue only when the
+    type is AutoGranted (MD: "used only if AutoGranted is true").
+    """
+    d: dict[str, Any] = {
+        "QualificationTypeId": qt.id,
+        "CreationTime": ts(qt.creation_time),
+        "Name": qt.name,
+        "Description": qt.description,
+    }
+    if qt.keywords is not None:
+        d["Keywords"] = qt.keywords
+    d["QualificationTypeStatus"] = qt.status
+    if qt.test is not None:
+        d["Test"] = qt.test
+        d["TestDurationInSeconds"] = qt.test_duration
+    if qt.answer_key is not None and viewer is not None and qt.owner is viewer:
+        d["AnswerKey"] = qt.answer_key
+    if qt.retry_delay is not None:
+        d["RetryDelayInSeconds"] = qt.retry_delay
+    d["IsRequestable"] = qt.is_requestable
+    d["AutoGranted"] = qt.auto_granted
+    if qt.auto_granted:
+        d["AutoGrantedValue"] = qt.auto_granted_value
+    return d
+
+
+def qualification_dict(q: Qualification) -> dict[str, Any]:
+    """A Qualification as GetQualificationScore / ListWorkersWithQualificationType return it."""
+    d: dict[str, Any] = {
+        "QualificationTypeId": q.type_id,
+        "WorkerId": q.worker_id,
+        "GrantTime": ts(q.grant_time),
+    }
+    if q.integer_value is not None:
+        d["IntegerValue"] = q.integer_value
+    if q.locale is not None:
+        d["LocaleValue"] = dict(q.locale)
+    d["Status"] = q.status
+    return d
+
+
+def request_dict(r: QualificationRequest) -> dict[str, Any]:
+    """A QualificationRequest as ListQualificationRequests returns it (no status field, M)."""
+    d: dict[str, Any] = {
+        "QualificationRequestId": r.id,
+        "QualificationTypeId": r.type.id,
+        "WorkerId": r.worker_id,
+    }
+    if r.test is not None:
+        d["Test"] = r.test
+    if r.answer is not None:
+        d["Answer"] = r.answer
+    d["SubmitTime"] = ts(r.submit_time)
     return d

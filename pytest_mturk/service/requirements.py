@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_mturk.errors import ParameterValidationError, RequestError
-from pytest_mturk.service.model import QualificationType
-from pytest_mturk.service.world import Environment
+from pytest_mturk.service import errors
+from pytest_mturk.service.model import ACTIVE, Environment, QualificationType
 
 # Reference §5.2 (D-QR).
 MASTERS_SANDBOX = "2ARFPLSP75KLA8M8DH1HTEQVJT3SY6"
@@ -15,6 +14,11 @@ NUMBER_HITS_APPROVED = "00000000000000000040"
 LOCALE = "00000000000000000071"
 ADULT = "00000000000000000060"
 PERCENT_APPROVED = "000000000000000000L0"
+
+#: The system qualification types (reference §5.2): values come from worker profiles.
+SYSTEM_TYPE_IDS = frozenset(
+    {MASTERS_SANDBOX, MASTERS_PRODUCTION, NUMBER_HITS_APPROVED, LOCALE, ADULT, PERCENT_APPROVED}
+)
 
 _SYSTEM = (
     (
@@ -65,18 +69,13 @@ def install_system_types(env: Environment) -> None:
             name=name,
             description=description,
             keywords=None,
-            status="Active",
+            status=ACTIVE,
             creation_time=_EPOCH_2005,
             seq=-len(entries) + i,
             is_requestable=False,
         )
         env.qualification_types[type_id] = qt
         env.qual_type_order.append(qt)
-
-
-def _pve(message: str) -> ParameterValidationError:
-    # [unconfirmed] wording for requirement-shape errors; see docs/fidelity.md.
-    return ParameterValidationError(message, "QualificationRequirements", "AWS.ParameterOutOfRange")
 
 
 def normalize_requirements(
@@ -88,10 +87,7 @@ def normalize_requirements(
     sandbox capture shows; the deprecated ``RequiredToPreview: true`` means ``PreviewAndAccept``.
     """
     if len(requirements) > 10:
-        raise _pve(
-            f"The value {len(requirements)} is invalid for QualificationRequirements. "
-            "A HIT can have at most 10 QualificationRequirements."
-        )
+        raise errors.TooManyRequirements(len(requirements))
     out: list[dict[str, Any]] = []
     masters = False
     seen: set[str] = set()
@@ -100,52 +96,41 @@ def normalize_requirements(
         comparator = req["Comparator"]
         qt = env.qualification_types.get(type_id)
         if qt is None or qt.deleted:
-            # Real wording: breadboard#204 ("QualificationType [..] does not exist. (ms)").
-            raise RequestError(
-                f"QualificationType [{type_id}] does not exist.",
-                "AWS.MechanicalTurk.QualificationTypeDoesNotExist",
-            )
-        if qt.status != "Active":
+            raise errors.QualificationTypeDoesNotExist(type_id)
+        if qt.status != ACTIVE:
             # MD (QualificationType.QualificationTypeStatus): the status decides "if HITs can be
-            # created with requirements based on this type". Code from the legacy list; the
-            # wording follows the real "status of" family [unconfirmed].
-            raise RequestError(
-                f"QualificationType [{type_id}] is {qt.status}.  "
-                "This operation can be called with a status of: Active",
-                "AWS.MechanicalTurk.InvalidQualificationTypeState",
-            )
+            # created with requirements based on this type".
+            raise errors.InvalidQualificationTypeState(type_id, qt.status)
         if type_id in seen:
-            raise _pve(f"QualificationType {type_id} is used in more than one requirement.")
+            raise errors.RequirementTypeRepeated(type_id)
         seen.add(type_id)
         ints = req.get("IntegerValues")
         locales = req.get("LocaleValues")
         if ints and locales:
-            raise _pve("A requirement can have IntegerValues or LocaleValues, not both.")
+            raise errors.IntegerAndLocaleValues()
         if type_id == LOCALE:
             if ints:
-                raise _pve("IntegerValues cannot be used with the Worker_Locale qualification.")
+                raise errors.IntegerValuesOnLocale()
         elif locales:
-            raise _pve("LocaleValues can only be used with the Worker_Locale qualification.")
+            raise errors.LocaleValuesOffLocale()
         values = ints or locales or []
         if comparator in ("Exists", "DoesNotExist"):
             if values:
-                raise _pve(f"The comparator {comparator} does not take values.")
+                raise errors.ComparatorTakesNoValues(comparator)
         elif comparator in ("In", "NotIn"):
             limit = 30 if locales else 15
             if not values or len(values) > limit:
-                raise _pve(
-                    f"The comparator {comparator} takes 1 to {limit} "
-                    f"{'LocaleValues' if locales else 'IntegerValues'}."
-                )
+                kind = "LocaleValues" if locales else "IntegerValues"
+                raise errors.ComparatorValueCount(comparator, limit, kind)
         else:
             if len(values) != 1:
-                raise _pve(f"The comparator {comparator} takes exactly one value.")
+                raise errors.ComparatorTakesOneValue(comparator)
             if locales and comparator not in ("EqualTo", "NotEqualTo"):
-                raise _pve(f"The comparator {comparator} cannot be used with LocaleValues.")
+                raise errors.ComparatorNotForLocales(comparator)
         guarded = req.get("ActionsGuarded")
         preview = req.get("RequiredToPreview")
         if guarded is not None and preview:
-            raise _pve("RequiredToPreview cannot be combined with ActionsGuarded.")
+            raise errors.RequiredToPreviewWithActionsGuarded()
         if guarded is None:
             guarded = "PreviewAndAccept" if preview else "Accept"
         echo: dict[str, Any] = {"QualificationTypeId": type_id, "Comparator": comparator}

@@ -10,17 +10,23 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
-import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
 from pytest_mturk.clock import Clock
-from pytest_mturk.errors import MTurkServiceError, ParameterValidationError, RequestError
+from pytest_mturk.errors import MTurkServiceError
 from pytest_mturk.ledgers import Ledgers, Notification
 from pytest_mturk.options import FakeOptions
+from pytest_mturk.service.errors import (
+    HITDoesNotExist,
+    IdempotencyTokenProcessed,
+    InsufficientFunds,
+    UnknownWorker,
+)
 from pytest_mturk.service.model import (
     ABANDONED,
     ACCEPTED,
@@ -35,10 +41,13 @@ from pytest_mturk.service.model import (
     SUBMITTED,
     UNASSIGNABLE,
     Assignment,
+    Environment,
+    UploadGrant,
     WorkerProfile,
+    World,
 )
 from pytest_mturk.service.requirements import install_system_types
-from pytest_mturk.service.world import Environment, World
+from pytest_mturk.service.review_engine import ReviewEngine
 
 Params = dict[str, Any]
 #: A handler answers with the response as a dict, or already encoded as JSON bytes.
@@ -53,11 +62,6 @@ _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # a shade more likely, which no one can see in an id).
 _ID_TABLE = bytes(ord(_ALNUM[i % 36]) for i in range(256))
 _EXPIRE, _ABANDON, _AUTO_APPROVE, _CALLBACK = 0, 1, 2, 3
-
-INSUFFICIENT_FUNDS = (
-    "This Requester has insufficient funds in their account to complete this transaction. "
-    "Please visit https://requester.mturk.com/prepayments/new to purchase Prepaid HITs."
-)
 
 
 def operation(name: str) -> Callable[[Handler], Handler]:
@@ -75,31 +79,19 @@ TOKEN_WINDOW = 86_400
 
 
 def check_token(store: dict[str, float], key: str, token: str, now: float) -> None:
-    """Refuse a token seen in the last 24 hours, with the real "already been processed" message
-    (Dallinger#3109). The caller records it in ``store`` once the call has succeeded."""
+    """Refuse a token seen in the last 24 hours ("already been processed"). The caller records
+    it in ``store`` once the call has succeeded."""
     seen = store.get(key)
     if seen is not None and now - seen < TOKEN_WINDOW:
-        raise RequestError(
-            f'The idempotency token "{token}" has already been processed.',
-            "AWS.MechanicalTurk.InvalidParameterValue",
-        )
+        raise IdempotencyTokenProcessed(token)
 
 
-def insufficient_funds() -> RequestError:
-    # Wording confirmed (Mephisto#342); the 2017 TurkErrorCode is the legacy one [unconfirmed].
-    return RequestError(INSUFFICIENT_FUNDS, "AWS.MechanicalTurk.InsufficientFunds")
-
-
-def hit_does_not_exist(hit_id: str) -> RequestError:
-    return RequestError(f"Hit {hit_id} does not exist.", "AWS.MechanicalTurk.HITDoesNotExist")
-
-
-def assignment_does_not_exist(assignment_id: str) -> RequestError:
-    return RequestError(
-        f"Assignment {assignment_id} does not exist.",
-        "AWS.MechanicalTurk.AssignmentDoesNotExist",
-        stamp="ms s",
-    )
+def require_hit(world: World, hit_id: str) -> HIT:
+    """The caller's HIT, or the real HITDoesNotExist error."""
+    hit = world.hits.get(hit_id)
+    if hit is None:
+        raise HITDoesNotExist(hit_id)
+    return hit
 
 
 def money_text(amount: Decimal) -> str:
@@ -131,8 +123,6 @@ class Service:
         self.clock = clock
         self.ledgers = ledgers
         self.lock = threading.RLock()
-        from pytest_mturk.service.review import ReviewEngine
-
         self.review = ReviewEngine(self)
         self.on_hit_created: list[Callable[[HIT], None]] = []
         #: Called with every notification delivered (after it is recorded): real transports.
@@ -160,42 +150,24 @@ class Service:
             self._seq = itertools.count(1)
             self._nonce = itertools.count(1)  # page-token nonces: bookkeeping, not state
             self.layouts: dict[str, str] = {}
+            # GetFileUploadURL's URLs, by signature (X-Amz-Signature).
+            self.upload_grants: dict[str, UploadGrant] = {}
             self.ledgers.clear()
 
     def state_names(self) -> list[str]:
         """The names of the attributes that hold state (what snapshots and dumps carry)."""
         return [name for name in vars(self) if name not in self.NOT_STATE]
 
-    # ----------------------------------------------------------------- questions
+    @contextmanager
+    def step(self) -> Iterator[float]:
+        """``with svc.step() as now:`` hold the lock, with whatever fell due applied; ``now`` is
+        the fake time. Every worker-side entry point runs inside one."""
+        with self.lock:
+            now = self.now()
+            self.process_due(now)
+            yield now
 
-    def parse_question(self, xml: str) -> Any:
-        """The parsed question, or MTurk's XML parse error (a ParameterValidationError)."""
-        from pytest_mturk.questions.parse import QuestionXMLError, parse_question
-
-        try:
-            return parse_question(xml)
-        except QuestionXMLError as exc:
-            raise xml_parse_error(exc.details) from exc
-
-    def render_layout(self, layout_id: str, parameters: list[dict[str, str]]) -> str:
-        """A HITLayout registered with ``fake.register_hit_layout`` with its ``${Name}``s filled."""
-        template = self.layouts.get(layout_id)
-        if template is None:
-            # The legacy code is confirmed (LEG-SDK); the wording is [unconfirmed].
-            raise RequestError(
-                f"HITLayout {layout_id} does not exist.",
-                "AWS.MechanicalTurk.HITLayoutDoesNotExist",
-            )
-        values = {p["Name"]: p["Value"] for p in parameters}
-        missing = sorted(set(re.findall(r"\$\{(\w+)\}", template)) - set(values))
-        if missing:
-            raise ParameterValidationError(
-                f"The HITLayout {layout_id} needs a value for the parameter(s): "
-                f"{', '.join(missing)}.",
-                "HITLayoutParameters",
-                "AWS.MechanicalTurk.InvalidParameterValue",
-            )
-        return re.sub(r"\$\{(\w+)\}", lambda m: _xml_escape(values[m.group(1)]), template)
+    # ----------------------------------------------------------------- hooks
 
     def after_create(self, hit: HIT) -> None:
         for hook in self.on_hit_created:
@@ -263,8 +235,7 @@ class Service:
         the state as it was.
         """
         handler = OPERATIONS[name]
-        with self.lock:
-            self.process_due(self.now())
+        with self.step():
             env = self.envs.get(env_name)
             if env is not None and access_key in env.worlds:
                 return handler(self, env.worlds[access_key], params)
@@ -356,6 +327,18 @@ class Service:
             self.set_status(hit, ASSIGNABLE)
         self.rebalance(hit)
 
+    def extend(self, hit: HIT, at: float, *, more: int = 0, until: float | None = None) -> None:
+        """``more`` assignments and/or a new expiry ``until`` (which must be later than ``at``):
+        the HIT is live and Assignable again if it has open slots (HITExtended)."""
+        hit.max_assignments += more
+        hit.available += more
+        if until is not None:
+            hit.expiration = until
+            hit.expired = False
+            self.schedule_expiry(hit)
+        self.reopen(hit, at)
+        self.emit(hit, "HITExtended", at)
+
     def expire(self, hit: HIT, at: float) -> None:
         """The HIT's lifetime is over: no new accepts; Reviewable once nothing is pending."""
         hit.expired = True
@@ -400,7 +383,7 @@ class Service:
 
     def check_funds(self, world: World, amount: Decimal) -> None:
         if not world.is_sandbox and amount > world.available_balance():
-            raise insufficient_funds()
+            raise InsufficientFunds()
 
     # ----------------------------------------------------------------- assignments
 
@@ -505,11 +488,7 @@ class Service:
         if worker_id in self.known_workers:
             return
         if self.options.strict_workers:
-            raise ParameterValidationError(
-                f'The value "{worker_id}" is not valid for the parameter {parameter}.',
-                parameter,
-                "AWS.ParameterOutOfRange",
-            )
+            raise UnknownWorker(worker_id, parameter)
         self.known_workers.add(worker_id)
 
     # ----------------------------------------------------------------- notifications
@@ -522,7 +501,7 @@ class Service:
             return
         event: dict[str, Any] = {
             "EventType": event_type,
-            "EventTimestamp": _iso(at),
+            "EventTimestamp": iso_time(at),
             "HITId": hit.id,
             "HITTypeId": ht.id,
         }
@@ -552,39 +531,18 @@ class Service:
         return note
 
 
-def xml_parse_error(details: str) -> ParameterValidationError:
-    # The 2017 service answers invalid question/answer XML with this message (two spaces after
-    # "request."), as seen in psiTurk and boto3 issues; the legacy code is XMLParseError.
-    return ParameterValidationError(
-        "There was an error parsing the XML question or answer data in your request.  Please "
-        "make sure the data is well-formed and validates against the appropriate schema. "
-        f"Details: {details}",
-        None,
-        "AWS.MechanicalTurk.XMLParseError",
-    )
-
-
-def _xml_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _iso(ts: float) -> str:
+def iso_time(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-
-
-def require_hit(svc: Service, world: World, hit_id: str) -> HIT:
-    """The caller's HIT, or the real HITDoesNotExist error."""
-    hit = world.hits.get(hit_id)
-    if hit is None:
-        raise hit_does_not_exist(hit_id)
-    return hit
 
 
 __all__ = [
     "OPERATIONS",
-    "MTurkServiceError",
+    "TOKEN_WINDOW",
+    "Handler",
+    "Params",
     "Service",
-    "insufficient_funds",
+    "check_token",
+    "iso_time",
     "money_text",
     "operation",
     "require_hit",

@@ -16,8 +16,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pytest_mturk.errors import WorkerActionError
 from pytest_mturk.service import worker_actions
+from pytest_mturk.service.access import access_refusal, find_hit
 from pytest_mturk.service.model import DISPOSED, HIT, Assignment
-from pytest_mturk.service.notifications import UPLOAD_HOST, find_upload
+from pytest_mturk.service.notifications import UPLOAD_HOST
 from pytest_mturk.service.state import Service
 
 __all__ = [
@@ -72,15 +73,14 @@ def open_url(svc: Service, worker_id: str, hit_id: str, assignment_id: str | Non
     assignmentId (``ASSIGNMENT_ID_NOT_AVAILABLE`` when previewing), hitId, turkSubmitTo and
     workerId appended. QuestionForm HITs have no such page: MTurk renders them itself.
     """
-    with svc.lock:
-        svc.process_due(svc.now())
-        hit = worker_actions.find_hit(svc, hit_id)
+    with svc.step():
+        hit = find_hit(svc, hit_id)
         if assignment_id is None:
             if hit.expired:
                 raise WorkerActionError(
                     f"HIT {hit_id} has expired and can no longer be previewed.", "expired"
                 )
-            refusal = worker_actions.access_refusal(svc, hit, worker_id, "preview")
+            refusal = access_refusal(svc, hit, worker_id, "preview")
             if refusal is not None:
                 raise refusal
             shown = PREVIEW_ASSIGNMENT_ID
@@ -279,7 +279,7 @@ def _upload(services: Iterable[Service], method: str, query: str) -> Answer:
         )
     signature = dict(parse_qsl(query)).get("X-Amz-Signature", "")
     for svc in services:
-        grant = find_upload(svc, signature)
+        grant = svc.upload_grants.get(signature)
         if grant is None:
             continue
         if svc.now() > grant.expires:

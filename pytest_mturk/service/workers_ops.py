@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_mturk.service import checks
+from pytest_mturk.service.errors import ValueOutOfRange
+from pytest_mturk.service.model import World
 from pytest_mturk.service.pagination import decode_token, page_of
 from pytest_mturk.service.state import Params, Service, operation
-from pytest_mturk.service.world import World
 
 NOT_WORKED = "Cannot send a notification to a worker who has not done any work for you"
 
@@ -62,7 +63,7 @@ def notify_workers(svc: Service, world: World, params: Params) -> dict[str, Any]
     # Limits confirmed (MD: up to 100 ids, Subject 200, MessageText 4096 characters); the family
     # and wording of the refusals are [unconfirmed] (reference §13.2).
     if not 1 <= len(worker_ids) <= 100:
-        raise checks.out_of_range(len(worker_ids), "WorkerIds", 1, 100)
+        raise ValueOutOfRange(len(worker_ids), "WorkerIds", 1, 100)
     for name, limit in (("Subject", 200), ("MessageText", 4096)):
         checks.not_blank(params, name)
         checks.max_length(params, name, limit)
