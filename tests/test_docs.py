@@ -18,6 +18,15 @@ def test_coverage_doc_is_current() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_fidelity_error_table_is_current() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_errors.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_readme_gives_the_commands_ci_runs() -> None:
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
