@@ -37,11 +37,10 @@ def fast_sleep(seconds: float | SupportsIndex, /) -> None:
     if target is None:
         _previous(seconds)
         return
-    try:
-        amount = float(seconds)
-    except TypeError:
-        _previous(seconds)  # raises time.sleep's own TypeError
+    if not isinstance(seconds, (int, float)):
+        _previous(seconds)  # time.sleep's own TypeError (or its reading of an exotic number)
         return
+    amount = float(seconds)
     if not (amount >= 0 and math.isfinite(amount)):
         _previous(seconds)  # raises time.sleep's own ValueError / OverflowError
         return
