@@ -139,6 +139,8 @@ def test_a_fast_sleep_still_refuses_what_time_sleep_refuses() -> None:
 def test_the_options_are_checked(real_sleeps: Sleeps) -> None:
     with pytest.raises(TypeError, match="fast_sleep must be True or False"):
         MTurkFake(fast_sleep="yes")
+    with pytest.raises(TypeError, match=r"threading\.Thread"):
+        MTurkFake().clock.fast_sleep_in("poller")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"unknown pytest-mturk option.*known:.*fast_sleep"):
         MTurkFake(fast_sleeps=True)
 

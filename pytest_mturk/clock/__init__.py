@@ -243,6 +243,8 @@ class Clock:
         10 s "at once" move it 20 s: opt in the threads whose sleeps wait for the fake (a
         poller), not every thread.
         """
+        if thread is not None and not isinstance(thread, threading.Thread):
+            raise TypeError(f"fast_sleep_in takes a threading.Thread (or None), got {thread!r}")
         self._fast_threads.add(threading.current_thread() if thread is None else thread)
         sleeping.register(self)
 
