@@ -363,10 +363,14 @@ def test_a_fault_that_never_fired_fails_the_test_at_teardown(pytester: pytest.Py
         @pytest.mark.mturk_fault("DeleteHIT")
         def test_that_fails_on_its_own():
             assert False, "the real failure"
+
+        @pytest.mark.mturk_fault("DeleteHIT")
+        def test_that_skips_itself():
+            pytest.skip("not today")
         """
     )
     result = pytester.runpytest()
-    result.assert_outcomes(passed=4, failed=1, errors=2)
+    result.assert_outcomes(passed=4, failed=1, skipped=1, errors=2)
     result.stdout.fnmatch_lines(
         [
             "*ERROR at teardown of test_marker_fault_never_fired*",
@@ -379,8 +383,9 @@ def test_a_fault_that_never_fired_fails_the_test_at_teardown(pytester: pytest.Py
             "*ListWorkerBlocks() -> ok*",
         ]
     )
-    # A test that failed is not buried under a second report about its faults.
+    # A test that failed (or skipped) is not buried under a second report about its faults.
     assert "ERROR at teardown of test_that_fails_on_its_own" not in result.stdout.str()
+    assert "ERROR at teardown of test_that_skips_itself" not in result.stdout.str()
 
 
 def test_a_marker_with_an_unknown_name_errors_at_setup(pytester: pytest.Pytester) -> None:
