@@ -112,6 +112,7 @@ def time_saved(sizes: Sizes) -> Section:
         "module when it starts) against one that does not.",
     )
     waits = float(2 * SANDBOX_WAIT)
+    sandbox_shaped_test(fast_sleep=True)  # warm-up: imports, botocore's models, the first client
     for name, options in (
         ("sandbox-shaped test, fast_sleep", {"fast_sleep": True}),
         ("... + freeze_time", {"fast_sleep": True, "freeze_time": True}),
