@@ -6,30 +6,113 @@ scheduled autopilot work). ``fake.dump_state()`` encodes the state as JSON-compa
 compare equal exactly when the states are the same, which is how the atomicity tests check that a
 failed call changed nothing.
 
-The encoding is a graph: each model object is written once (``{"$obj": class, "$id": n, "f":
-{...}}``) and referred to afterwards (``{"$ref": n}``); only classes of ``pytest_mturk`` are
-ever rebuilt.
+The dump format (``{"format": "pytest-mturk-state", "version": 2, ...}``):
+
+* ``objects``: a list; entry ``n`` is one model object, ``{"t": <type name>, "f": {<field>:
+  <value>}}``, written once however often it is referred to. Everywhere else an object is
+  ``{"$ref": n}``. Loading makes every object first and fills the fields afterwards, so nothing
+  depends on the order of keys (``json.dumps(..., sort_keys=True)`` loads the same state).
+* ``state`` (the service's attributes), ``options``: values. Besides JSON's own, a value is one of
+  ``{"$dec": "1.50"}``, ``{"$dt": iso}``, ``{"$bytes": base64}``, ``{"$tuple": [...]}``,
+  ``{"$set": [...]}``, ``{"$fset": [...]}``, ``{"$map": [[key, value], ...]}`` (dicts keep
+  their order), ``{"$rng": state}``, ``{"$count": n}``, ``{"$index": kind}`` (which liveness rule
+  an ordered index uses) and ``{"$drop": what}`` (scheduled behaviour, which is not state).
+
+Only the record types listed in :data:`RECORD_TYPES` are ever rebuilt, by a name looked up in that
+table; nothing is imported, and nothing callable is taken from a dump. A broken dump raises
+``ValueError`` naming the JSON path of the problem, before anything is changed.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import heapq
-import importlib
 import itertools
+import operator
 import random
 import re
-import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pytest_mturk.ledgers import Ledgers
+from pytest_mturk.ledgers import CallRecord, Email, Ledgers, Notification, Payment
+from pytest_mturk.questions import answer_key as _answer_key
+from pytest_mturk.questions import parse as _parse
 from pytest_mturk.service import Service
+from pytest_mturk.service import model as _model
+from pytest_mturk.service.pagination import SeqIndex
 
-FORMAT = "pytest-mturk-state/1"
+__all__ = [
+    "FORMAT",
+    "RECORD_TYPES",
+    "VERSION",
+    "Snapshot",
+    "decode_document",
+    "dump_service",
+    "dump_snapshot",
+    "encode_document",
+    "load_service",
+    "load_snapshot",
+    "options_of",
+    "restore_snapshot",
+    "take_snapshot",
+]
+
+FORMAT = "pytest-mturk-state"
+#: The version this code writes and the only one it reads.
+VERSION = 2
+
+#: Every class a dump may hold. Loading rebuilds these and nothing else.
+RECORD_TYPES: tuple[type, ...] = (
+    _model.NotificationSpec,
+    _model.HITType,
+    _model.HIT,
+    _model.Assignment,
+    _model.BonusPayment,
+    _model.QualificationType,
+    _model.Qualification,
+    _model.QualificationRequest,
+    _model.UploadGrant,
+    _model.WorkerProfile,
+    _model.Environment,
+    _model.World,
+    SeqIndex,
+    _parse.FreeTextConstraints,
+    _parse.FormQuestion,
+    _parse.ParsedQuestion,
+    _parse.FormField,
+    _answer_key.AnswerOption,
+    _answer_key.AnswerKeyQuestion,
+    _answer_key.PercentageMapping,
+    _answer_key.ScaleMapping,
+    _answer_key.SummedScoreRange,
+    _answer_key.RangeMapping,
+    _answer_key.AnswerKey,
+    Ledgers,
+    Payment,
+    Notification,
+    Email,
+    CallRecord,
+)
+_TYPE_BY_NAME: dict[str, type[Any]] = {cls.__name__: cls for cls in RECORD_TYPES}
+_NAME_OF_TYPE: dict[type[Any], str] = {cls: name for name, cls in _TYPE_BY_NAME.items()}
+assert len(_TYPE_BY_NAME) == len(RECORD_TYPES), "record type names must be unique"
+
+#: The liveness rules of the ordered indexes (``SeqIndex``), by name: the model module's
+#: ``*_alive`` functions. An index is dumped with the name of its rule, never with a function.
+_INDEX_RULES: dict[str, Callable[..., bool]] = {
+    name.strip("_"): fn
+    for name, fn in vars(_model).items()
+    if name.endswith("_alive") and callable(fn) and getattr(fn, "__module__", "") == _model.__name__
+}
+_RULE_NAMES: dict[Callable[..., bool], str] = {fn: name for name, fn in _INDEX_RULES.items()}
+
+#: Service attributes that are not state (they move with every call, failed ones included) but
+#: that a server restarting from its state file must carry on from.
+BOOKKEEPING = ("aux_rng", "_nonce")
 
 
 class Snapshot:
@@ -66,159 +149,561 @@ def restore_snapshot(svc: Service, snapshot: Snapshot) -> None:
 # ----------------------------------------------------------------------------- encoding
 
 
-def _fields_of(obj: Any) -> list[str]:
-    transient = getattr(type(obj), "TRANSIENT", ())
-    if is_dataclass(obj):
-        return [f.name for f in fields(obj) if f.name not in transient]
+def _fields_of_type(cls: type[Any]) -> tuple[str, ...]:
+    """The fields of a record type that a dump carries (not its ``TRANSIENT`` caches)."""
+    transient = getattr(cls, "TRANSIENT", ())
+    if is_dataclass(cls):
+        return tuple(f.name for f in fields(cls) if f.name not in transient)
     names: list[str] = []
-    for klass in type(obj).__mro__:
-        names.extend(getattr(klass, "__slots__", ()))
-    if hasattr(obj, "__dict__"):
-        names.extend(vars(obj))
-    return names
+    for klass in cls.__mro__:
+        for name in getattr(klass, "__slots__", ()):
+            if name not in ("__weakref__", "__dict__") and name not in transient:
+                names.append(name)
+    return tuple(names)
 
 
-def _function_name(fn: Callable[..., Any]) -> str | None:
-    module = getattr(fn, "__module__", "") or ""
-    name = getattr(fn, "__qualname__", "")
-    if module.startswith("pytest_mturk.") and "<" not in name:
-        return f"{module}:{name}"
-    return None
+#: The fields each record type's dump carries, and a getter of all of them at once.
+_FIELDS: dict[type[Any], tuple[str, ...]] = {cls: _fields_of_type(cls) for cls in RECORD_TYPES}
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    if len(names) > 1:
+        return operator.attrgetter(*names)
+    name = names[0]
+    return lambda obj: (getattr(obj, name),)
+
+
+_GETTERS = {cls: _getter(names) for cls, names in _FIELDS.items()}
+_COUNT = re.compile(r"count\((-?\d+)\)")
+#: Strings at least this long are written once, in the ``strings`` table.
+_LONG = 48
+#: Values written as they are (str too, when short).
+_PLAIN = frozenset({int, float, bool, type(None)})
+_JSON_SCALARS = frozenset({int, float, bool, type(None), str})
 
 
 class _Encoder:
+    """Values to JSON-compatible data; objects and long strings go to tables, once each."""
+
     def __init__(self) -> None:
         self.ids: dict[int, int] = {}
-        self.keep: list[Any] = []  # keeps encoded objects alive so ids stay unique
+        self.objects: list[Any] = []
+        self.pending: list[tuple[int, Any]] = []
+        self.keep: list[Any] = []  # keeps encoded objects alive so that ids stay unique
+        self.strings: list[str] = []
+        self.string_ids: dict[str, int] = {}
+
+    def string(self, v: str) -> dict[str, int]:
+        n = self.string_ids.get(v)
+        if n is None:
+            n = self.string_ids[v] = len(self.strings)
+            self.strings.append(v)
+        return {"$s": n}
+
+    def tables(self) -> dict[str, Any]:
+        """The tables: encode the fields of every object met so far (and of those they lead
+        to)."""
+        pending = self.pending
+        enc = self.enc
+        string = self.string
+        objects = self.objects
+        while pending:
+            n, obj = pending.pop()
+            cls = type(obj)
+            out: list[Any] = []
+            append = out.append
+            for v in _GETTERS[cls](obj):
+                t = type(v)
+                if t in _PLAIN:
+                    append(v)
+                elif t is str:
+                    append(v if len(v) < _LONG else string(v))
+                else:
+                    append(enc(v))
+            objects[n] = [_NAME_OF_TYPE[cls], out]
+        used = sorted({entry[0] for entry in objects})
+        return {
+            "types": {name: list(_FIELDS[_TYPE_BY_NAME[name]]) for name in used},
+            "objects": objects,
+            "strings": self.strings,
+        }
 
     def enc(self, v: Any) -> Any:
-        if v is None or isinstance(v, (bool, int, str)):
+        t = type(v)
+        if t in _PLAIN:
             return v
-        if isinstance(v, float):
-            return v
-        if isinstance(v, Decimal):
+        if t is str:
+            return v if len(v) < _LONG else self.string(v)
+        if t in _NAME_OF_TYPE:
+            key = id(v)
+            n = self.ids.get(key)
+            if n is None:
+                n = self.ids[key] = len(self.objects)
+                self.objects.append(None)
+                self.pending.append((n, v))
+                self.keep.append(v)
+            return {"$ref": n}
+        if t is list:
+            enc = self.enc
+            return [x if type(x) in _PLAIN else enc(x) for x in v]
+        if t is dict:
+            enc = self.enc
+            return {"$map": [[enc(k), enc(x)] for k, x in v.items()]}
+        if t is Decimal:
             return {"$dec": str(v)}
-        if isinstance(v, datetime):
+        if t is tuple:
+            enc = self.enc
+            return {"$tuple": [x if type(x) in _PLAIN else enc(x) for x in v]}
+        if t is datetime:
             return {"$dt": v.isoformat()}
-        if isinstance(v, list):
-            return [self.enc(x) for x in v]
-        if isinstance(v, tuple):
-            return {"$tuple": [self.enc(x) for x in v]}
-        if isinstance(v, (set, frozenset)):
-            items = sorted((self.enc(x) for x in v), key=repr)
-            return {"$fset" if isinstance(v, frozenset) else "$set": items}
-        if isinstance(v, dict):
-            return {"$map": [[self.enc(k), self.enc(x)] for k, x in v.items()]}
+        if t is bytes:
+            return {"$bytes": base64.b64encode(v).decode("ascii")}
+        if t is set or t is frozenset:
+            tag = "$fset" if t is frozenset else "$set"
+            if all(type(x) is str for x in v):
+                return {tag: [self.enc(x) for x in sorted(v)]}
+            return {tag: sorted((self.enc(x) for x in v), key=repr)}
         if isinstance(v, random.Random):
             return {"$rng": self.enc(v.getstate())}
-        if isinstance(v, itertools.count):
-            match = re.fullmatch(r"count\((-?\d+)\)", repr(v))
+        if t is itertools.count:
+            match = _COUNT.fullmatch(repr(v))
             assert match is not None
             return {"$count": int(match.group(1))}
-        if isinstance(v, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
-            name = _function_name(v)
-            return {"$drop": repr(v)} if name is None else {"$fn": name}
-        module = type(v).__module__
-        if not module.startswith("pytest_mturk."):
-            return {"$drop": repr(v)}
-        key = id(v)
-        if key in self.ids:
-            return {"$ref": self.ids[key]}
-        n = self.ids[key] = len(self.ids)
-        self.keep.append(v)
-        out: dict[str, Any] = {"$obj": f"{module}:{type(v).__qualname__}", "$id": n}
-        if callable(v) and not is_dataclass(v):
-            return {"$drop": repr(v)}  # behaviour (e.g. scheduled autopilot work) is not state
-        out["f"] = {name: self.enc(getattr(v, name)) for name in _fields_of(v)}
-        return out
+        if isinstance(v, list):  # a list subclass (the call log)
+            return [self.enc(x) for x in v]
+        rule = _RULE_NAMES.get(v) if callable(v) else None
+        if rule is not None:
+            return {"$index": rule}
+        if callable(v):
+            # Behaviour (scheduled autopilot work) is not state.
+            return {"$drop": f"{t.__module__}:{t.__qualname__}"}
+        raise TypeError(
+            f"pytest-mturk cannot dump a {t.__module__}.{t.__qualname__}: not a registered "
+            "record type (pytest_mturk.persist.RECORD_TYPES)"
+        )
 
 
-class _Decoder:
-    def __init__(self) -> None:
-        self.objs: dict[int, Any] = {}
+def encode_document(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"types", "objects", "strings", "values"}``: several values sharing one set of
+    tables (``decode_document`` reads it)."""
+    encoder = _Encoder()
+    out = {name: encoder.enc(value) for name, value in values.items()}
+    return {**encoder.tables(), "values": out}
 
-    def dec(self, v: Any) -> Any:
-        if isinstance(v, list):
-            return [self.dec(x) for x in v]
-        if not isinstance(v, dict):
-            return v
-        if "$dec" in v:
-            return Decimal(v["$dec"])
-        if "$dt" in v:
-            return datetime.fromisoformat(v["$dt"])
-        if "$tuple" in v:
-            return tuple(self.dec(x) for x in v["$tuple"])
-        if "$set" in v:
-            return {self.dec(x) for x in v["$set"]}
-        if "$fset" in v:
-            return frozenset(self.dec(x) for x in v["$fset"])
-        if "$map" in v:
-            return {self.dec(k): self.dec(x) for k, x in v["$map"]}
-        if "$rng" in v:
-            rng = random.Random()
-            state = self.dec(v["$rng"])
-            rng.setstate(state)
-            return rng
-        if "$count" in v:
-            return itertools.count(v["$count"])
-        if "$fn" in v:
-            return _resolve(v["$fn"])
-        if "$ref" in v:
-            return self.objs[v["$ref"]]
-        if "$drop" in v:
-            return _DROPPED
-        if "$obj" in v:
-            cls = _resolve(v["$obj"])
-            obj = cls.__new__(cls)
-            self.objs[v["$id"]] = obj
-            for name, value in v["f"].items():
-                object.__setattr__(obj, name, self.dec(value))
-            for name in getattr(cls, "TRANSIENT", ()):
-                object.__setattr__(obj, name, None)
-            return obj
-        raise ValueError(f"not a pytest-mturk state value: {v!r}")
+
+# ----------------------------------------------------------------------------- decoding
+
+
+class _Bad(Exception):
+    """A problem at a place in the dump; the place is collected while unwinding."""
+
+    def __init__(self, message: str, *where: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path: list[str] = list(reversed(where))
+
+
+def _where(parts: list[str]) -> str:
+    return "$" + "".join(reversed(parts))
 
 
 _DROPPED = object()
+_TAGS = (
+    "$ref",
+    "$s",
+    "$dec",
+    "$dt",
+    "$bytes",
+    "$tuple",
+    "$set",
+    "$fset",
+    "$map",
+    "$rng",
+    "$count",
+    "$index",
+    "$drop",
+)
 
 
-def _resolve(path: str) -> Any:
-    module, _, qualname = path.partition(":")
-    if not module.startswith("pytest_mturk."):
-        raise ValueError(f"refusing to load {path!r}: not a pytest-mturk name")
-    target: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        target = getattr(target, part)
-    return target
+def _check_rng_state(state: Any) -> tuple[Any, ...]:
+    if not (
+        isinstance(state, tuple)
+        and len(state) == 3
+        and isinstance(state[1], tuple)
+        and all(type(x) is int for x in state[1])
+    ):
+        raise _Bad("not the state of a random number generator")
+    return state
 
 
-def dump_service(svc: Service, options: dict[str, Any]) -> dict[str, Any]:
-    """The service's state (and its ledgers) as JSON-compatible data."""
+def _mismatch(what: str, missing: Any, extra: Any) -> str:
+    parts = []
+    if missing:
+        parts.append(f"missing {', '.join(sorted(missing))}")
+    if extra:
+        parts.append(f"unknown {', '.join(sorted(extra))}")
+    return f"{what}: " + "; ".join(parts)
+
+
+class _Decoder:
+    """Reads the tables of a dump: every object is made first and filled afterwards, so that
+    references may point anywhere in the table."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        strings = doc.get("strings")
+        if type(strings) is not list or not all(type(x) is str for x in strings):
+            raise _Bad("expected a list of strings", ".strings")
+        self.strings: list[str] = strings
+        order = self._types(doc.get("types"))
+        entries = doc.get("objects")
+        if type(entries) is not list:
+            raise _Bad("expected a list of objects", ".objects")
+        shells: list[Any] = []
+        for i, entry in enumerate(entries):
+            if type(entry) is not list or len(entry) != 2 or type(entry[1]) is not list:
+                raise _Bad("an object is [type name, [field values]]", f".objects[{i}]")
+            names = order.get(entry[0]) if type(entry[0]) is str else None
+            if names is None:
+                raise _Bad(f"type {entry[0]!r:.80} is not in the dump's types", f".objects[{i}]")
+            if len(entry[1]) != len(names):
+                raise _Bad(
+                    f"an object of type {entry[0]} has {len(names)} fields, not {len(entry[1])}",
+                    f".objects[{i}]",
+                )
+            shells.append(object.__new__(_TYPE_BY_NAME[entry[0]]))
+        self.objects = shells
+        dec = self.dec
+        setter = object.__setattr__
+        for i, (entry, obj) in enumerate(zip(entries, shells, strict=True)):
+            name = ""
+            try:
+                for name, raw in zip(order[entry[0]], entry[1], strict=True):
+                    setter(obj, name, raw if type(raw) in _JSON_SCALARS else dec(raw))
+                for name in getattr(type(obj), "TRANSIENT", ()):
+                    setter(obj, name, None)
+            except _Bad as bad:
+                bad.path.append(f".objects[{i}][1].{name}")
+                raise
+
+    @staticmethod
+    def _types(types: Any) -> dict[str, list[str]]:
+        if type(types) is not dict:
+            raise _Bad("expected a JSON object of field lists", ".types")
+        for name, names in types.items():
+            cls = _TYPE_BY_NAME.get(name)
+            if cls is None:
+                raise _Bad(
+                    f"type {name!r:.80} is not one pytest-mturk dumps (known: "
+                    f"{', '.join(sorted(_TYPE_BY_NAME))})",
+                    f".types.{name}",
+                )
+            expected = _FIELDS[cls]
+            if type(names) is not list or sorted(map(str, names)) != sorted(expected):
+                got = set(map(str, names)) if type(names) is list else set()
+                raise _Bad(
+                    _mismatch(
+                        f"the fields of a {name} do not match",
+                        set(expected) - got,
+                        got - set(expected),
+                    ),
+                    f".types.{name}",
+                )
+        return types
+
+    def dec(self, v: Any) -> Any:
+        t = type(v)
+        if t in _JSON_SCALARS:
+            return v
+        if t is dict and len(v) == 1:
+            ref = v.get("$ref")
+            if type(ref) is int and 0 <= ref < len(self.objects):
+                return self.objects[ref]
+        elif t is list:
+            dec = self.dec
+            i = 0
+            try:
+                out = []
+                for i, x in enumerate(v):  # noqa: B007 (i says where, on error)
+                    out.append(x if type(x) in _JSON_SCALARS else dec(x))
+                return out
+            except _Bad as bad:
+                bad.path.append(f"[{i}]")
+                raise
+        if t is not dict:
+            raise _Bad(f"unexpected value {v!r:.80}")
+        if len(v) != 1:
+            raise _Bad(f"expected one of {', '.join(_TAGS)}, got keys {sorted(v)}")
+        ((tag, x),) = v.items()
+        try:
+            return self._tagged(tag, x)
+        except _Bad as bad:
+            bad.path.append(f".{tag}")
+            raise
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            raise _Bad(f"bad {tag} value {x!r:.80}: {exc}", f".{tag}") from None
+
+    def _tagged(self, tag: str, x: Any) -> Any:
+        if tag == "$ref":
+            if type(x) is not int or not 0 <= x < len(self.objects):
+                raise _Bad(f"reference to object {x!r}, which the dump does not hold")
+            return self.objects[x]
+        if tag == "$s":
+            if type(x) is not int or not 0 <= x < len(self.strings):
+                raise _Bad(f"reference to string {x!r}, which the dump does not hold")
+            return self.strings[x]
+        if tag == "$map":
+            out: dict[Any, Any] = {}
+            for i, pair in enumerate(self._list(x)):
+                try:
+                    if type(pair) is not list or len(pair) != 2:
+                        raise _Bad(f"a map entry is a [key, value] pair, got {pair!r:.80}")
+                    out[self.dec(pair[0])] = self.dec(pair[1])
+                except _Bad as bad:
+                    bad.path.append(f"[{i}]")
+                    raise
+            return out
+        if tag == "$dec":
+            if type(x) is not str:
+                raise _Bad(f"a decimal is a string, got {x!r:.80}")
+            return Decimal(x)
+        if tag == "$tuple":
+            return tuple(self.dec(self._list(x)))
+        if tag == "$dt":
+            if type(x) is not str:
+                raise _Bad(f"a datetime is an ISO string, got {x!r:.80}")
+            return datetime.fromisoformat(x)
+        if tag == "$set":
+            return set(self.dec(self._list(x)))
+        if tag == "$fset":
+            return frozenset(self.dec(self._list(x)))
+        if tag == "$bytes":
+            if type(x) is not str:
+                raise _Bad(f"bytes are a base64 string, got {x!r:.80}")
+            return base64.b64decode(x.encode("ascii"), validate=True)
+        if tag == "$rng":
+            rng = random.Random()
+            rng.setstate(_check_rng_state(self.dec(x)))
+            return rng
+        if tag == "$count":
+            if type(x) is not int:
+                raise _Bad(f"a counter is an integer, got {x!r:.80}")
+            return itertools.count(x)
+        if tag == "$index":
+            rule = _INDEX_RULES.get(x) if type(x) is str else None
+            if rule is None:
+                raise _Bad(f"unknown index rule {x!r:.80} (known: {', '.join(_INDEX_RULES)})")
+            return rule
+        if tag == "$drop":
+            return _DROPPED
+        raise _Bad(f"unknown tag {tag!r:.80} (known: {', '.join(_TAGS)})")
+
+    @staticmethod
+    def _list(x: Any) -> list[Any]:
+        if type(x) is not list:
+            raise _Bad(f"expected a list, got {type(x).__name__}")
+        return x
+
+
+_TABLES = {"types", "objects", "strings"}
+
+
+def decode_document(doc: Any, names: Any = None) -> dict[str, Any]:
+    """The values of ``encode_document``'s output (ValueError, with the JSON path, when broken).
+
+    ``names``: the value names the document must hold, exactly (None: any).
+    """
+    try:
+        if type(doc) is not dict or set(doc) != {*_TABLES, "values"}:
+            raise _Bad(f"expected the keys {', '.join(sorted({*_TABLES, 'values'}))}")
+        decoder = _Decoder(doc)
+        values = doc["values"]
+        if type(values) is not dict:
+            raise _Bad("expected a JSON object of values", ".values")
+        _check_names(values, names, ".values")
+        out = {}
+        for name, value in values.items():
+            try:
+                out[name] = decoder.dec(value)
+            except _Bad as bad:
+                bad.path.append(f".values.{name}")
+                raise
+        return out
+    except _Bad as bad:
+        raise ValueError(f"broken pytest-mturk data at {_where(bad.path)}: {bad.message}") from None
+
+
+def _check_names(values: dict[str, Any], names: Any, where: str) -> None:
+    if names is None:
+        return
+    missing = set(names) - set(values)
+    extra = set(values) - set(names)
+    if missing or extra:
+        raise _Bad(
+            "; ".join(
+                part
+                for part in (
+                    f"missing {', '.join(sorted(missing))}" if missing else "",
+                    f"unexpected {', '.join(sorted(extra))}" if extra else "",
+                )
+                if part
+            ),
+            where,
+        )
+
+
+# ----------------------------------------------------------------------------- dumps
+
+
+def dump_service(
+    svc: Service, options: dict[str, Any], *, bookkeeping: bool = False
+) -> dict[str, Any]:
+    """The service's state (and its ledgers) as JSON-compatible data (call under the lock).
+
+    ``bookkeeping`` adds what is not state but moves with every call (the request-id generator,
+    page-token numbers), for a server that restarts from its state file.
+    """
     encoder = _Encoder()
     state = {name: encoder.enc(getattr(svc, name)) for name in svc.state_names()}
     state["ledgers"] = encoder.enc(svc.ledgers)
-    return {"format": FORMAT, "options": encoder.enc(options), "state": state}
+    data: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "options": encoder.enc(options),
+        "state": state,
+    }
+    if bookkeeping:
+        data["bookkeeping"] = {
+            name: encoder.enc(getattr(svc, name)) for name in BOOKKEEPING if hasattr(svc, name)
+        }
+    data.update(encoder.tables())
+    return data
 
 
-def load_service(svc: Service, data: dict[str, Any]) -> None:
-    """Replace the state of the service by the dumped one, in place."""
-    if data.get("format") != FORMAT:
-        raise ValueError(f"not a pytest-mturk state dump (format {data.get('format')!r})")
-    decoder = _Decoder()
-    for key, value in data["state"].items():
-        decoded = decoder.dec(value)
-        if key == "ledgers":
-            svc.ledgers.replace_with(decoded)
-        else:
-            setattr(svc, key, decoded)
-    svc._heap = [entry for entry in svc._heap if entry[3] is not _DROPPED]
-    heapq.heapify(svc._heap)
+_DUMP_KEYS = {"format", "version", "options", "state", *_TABLES}
+
+
+def _check_format(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ValueError(f"not a pytest-mturk state dump (a {type(data).__name__}, not a dict)")
+    fmt = data.get("format")
+    if isinstance(fmt, str) and fmt.startswith(FORMAT + "/"):
+        raise ValueError(
+            f"this pytest-mturk state dump has the old format {fmt!r}; this version reads "
+            f"{FORMAT!r} version {VERSION} only (make the dump again)"
+        )
+    if fmt != FORMAT:
+        raise ValueError(f"not a pytest-mturk state dump (format {fmt!r}, expected {FORMAT!r})")
+    version = data.get("version")
+    if version != VERSION:
+        raise ValueError(
+            f"pytest-mturk state dump version {version!r} is not supported: this version of "
+            f"pytest-mturk reads version {VERSION}"
+        )
+    unknown = set(data) - _DUMP_KEYS - {"bookkeeping"}
+    missing = _DUMP_KEYS - set(data)
+    if unknown or missing:
+        raise ValueError(
+            "broken pytest-mturk state dump at $: "
+            + "; ".join(
+                part
+                for part in (
+                    f"missing {', '.join(sorted(missing))}" if missing else "",
+                    f"unexpected {', '.join(sorted(unknown))}" if unknown else "",
+                )
+                if part
+            )
+        )
+    return data
+
+
+def _section(decoder: _Decoder, raw: Any, where: str) -> dict[str, Any]:
+    if type(raw) is not dict:
+        raise _Bad("expected a JSON object", where)
+    out = {}
+    for name, value in raw.items():
+        try:
+            out[name] = decoder.dec(value)
+        except _Bad as bad:
+            bad.path.append(f"{where}.{name}")
+            raise
+    return out
+
+
+def _decode_dump(data: Any, svc: Service | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(options, state values incl. "ledgers" and the bookkeeping names) of a dump."""
+    data = _check_format(data)
+    try:
+        decoder = _Decoder(data)
+        try:
+            options = decoder.dec(data["options"])
+        except _Bad as bad:
+            bad.path.append(".options")
+            raise
+        if type(options) is not dict:
+            raise _Bad("the options are a $map", ".options")
+        state: dict[str, Any] = {}
+        if svc is not None:
+            if type(data["state"]) is dict:
+                _check_names(data["state"], [*svc.state_names(), "ledgers"], ".state")
+            state = _section(decoder, data["state"], ".state")
+            if not isinstance(state["ledgers"], Ledgers):
+                raise _Bad("expected a reference to a Ledgers object", ".state.ledgers")
+            bookkeeping = data.get("bookkeeping", {})
+            if type(bookkeeping) is dict and set(bookkeeping) - set(BOOKKEEPING):
+                unknown = sorted(set(bookkeeping) - set(BOOKKEEPING))
+                raise _Bad(f"unexpected {', '.join(unknown)}", ".bookkeeping")
+            state.update(_section(decoder, bookkeeping, ".bookkeeping"))
+        return options, state
+    except _Bad as bad:
+        raise ValueError(
+            f"broken pytest-mturk state dump at {_where(bad.path)}: {bad.message}"
+        ) from None
+
+
+def _without_dropped(heap: Any) -> Any:
+    """The due-time heap without the scheduled behaviour a dump leaves out."""
+    if not isinstance(heap, list):
+        return heap
+    kept = [e for e in heap if not (isinstance(e, tuple) and e[-1:] == (_DROPPED,))]
+    heapq.heapify(kept)
+    return kept
+
+
+def load_service(svc: Service, data: Any) -> None:
+    """Replace the state of the service by the dumped one, in place. A broken dump raises
+    ``ValueError`` (saying where) and changes nothing."""
+    _, state = _decode_dump(data, svc)
+    ledgers = state.pop("ledgers")
+    if "_heap" in state:
+        state["_heap"] = _without_dropped(state["_heap"])
+    with svc.lock:
+        for name, value in state.items():
+            setattr(svc, name, value)
+        svc.ledgers.replace_with(ledgers)
 
 
 def options_of(data: object) -> dict[str, Any]:
     """The options a dump was made with (ValueError when ``data`` is not a dump)."""
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        got = data.get("format") if isinstance(data, dict) else type(data).__name__
-        raise ValueError(f"not a pytest-mturk state dump (format {got!r})")
-    options: dict[str, Any] = _Decoder().dec(data["options"])
+    options, _ = _decode_dump(data, None)
     return options
+
+
+# ----------------------------------------------------------------------------- snapshots
+
+
+def dump_snapshot(snapshot: Snapshot) -> dict[str, Any]:
+    """An in-memory snapshot as JSON-compatible data (for a server's state file)."""
+    return encode_document({"state": snapshot._state, "ledgers": snapshot._ledgers})
+
+
+def load_snapshot(svc: Service, data: Any) -> Snapshot:
+    """The snapshot ``dump_snapshot`` wrote, for ``svc`` (ValueError when broken)."""
+    values = decode_document(data, ["state", "ledgers"])
+    state, ledgers = values["state"], values["ledgers"]
+    if not isinstance(state, dict) or set(state) != set(svc.state_names()):
+        raise ValueError("broken pytest-mturk snapshot at $.values.state: not the service's state")
+    if not isinstance(ledgers, Ledgers):
+        raise ValueError("broken pytest-mturk snapshot at $.values.ledgers: not a Ledgers")
+    if "_heap" in state:
+        state["_heap"] = _without_dropped(state["_heap"])
+    return Snapshot(state, ledgers)

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from pytest_mturk import MTurkFake
+from pytest_mturk import MTurkFake, persist
 from pytest_mturk.invariants import InvariantError
-from tests.conftest import FORM_Q, hit_args
+from tests.conftest import FORM_Q, UPLOAD_Q, hit_args
 
 
 def scenario(fake: MTurkFake, client: Any) -> dict[str, Any]:
@@ -57,14 +57,168 @@ def test_dump_and_load_build_the_same_scenario(fake: MTurkFake, client: Any) -> 
         again.check_invariants()
 
 
-def test_load_refuses_foreign_data() -> None:
-    with pytest.raises(ValueError):
-        MTurkFake.load_state({"format": "something else"})
-    with MTurkFake() as fake:
-        data = fake.dump_state()
-    data["state"]["envs"] = {"$obj": "os:system", "$id": 0, "f": {}}
-    with pytest.raises(ValueError, match="not a pytest-mturk name"):
+def _reversed_keys(value: Any) -> Any:
+    """The same JSON with every object's keys in reverse order."""
+    if isinstance(value, dict):
+        return {k: _reversed_keys(value[k]) for k in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reversed_keys(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("reorder", ["sort_keys", "reversed"])
+def test_a_dump_loads_the_same_whatever_the_key_order(
+    fake: MTurkFake, client: Any, reorder: str
+) -> None:
+    scenario(fake, client)
+    fake.autopilot(workers=1, delay=30)  # scheduled work is left out, and does not break loading
+    client.create_hit(**hit_args())
+    data = fake.dump_state()
+    if reorder == "sort_keys":
+        reordered = json.loads(json.dumps(data, sort_keys=True))
+    else:
+        reordered = _reversed_keys(json.loads(json.dumps(data)))
+        assert json.dumps(reordered) != json.dumps(data)
+    again = MTurkFake.load_state(reordered)
+    in_order = MTurkFake.load_state(json.loads(json.dumps(data)))
+    assert json.dumps(again.dump_state()) == json.dumps(in_order.dump_state())
+    assert len(again.service.hits_by_id) == 2
+    again.check_invariants()
+
+
+def test_uploaded_files_survive_a_dump(fake: MTurkFake, client: Any) -> None:
+    hit = client.create_hit(**hit_args(Question=UPLOAD_Q))["HIT"]
+    worker = fake.workers.create()
+    a = worker.do(hit["HITId"], {"photo": b"\x89PNG\r\n\x00\xff", "caption": "me"})
+    data = json.loads(json.dumps(fake.dump_state()))
+    with MTurkFake.load_state(data):
+        url = client.get_file_upload_url(AssignmentId=a, QuestionIdentifier="photo")
+        assert url["FileUploadURL"]
+    loaded = MTurkFake.load_state(data)
+    assert loaded.service.hits_by_id[hit["HITId"]].files[(a, "photo")] == b"\x89PNG\r\n\x00\xff"
+
+
+HOSTILE = {
+    "a module function as a type": ("objects", ["os:system", []]),
+    "eval as a type": ("types", "builtins:eval"),
+    "a function reference": ("value", {"$fn": "os:system"}),
+    "eval as an index rule": ("value", {"$index": "builtins:eval"}),
+    "an old-style object": ("value", {"$obj": "os:system", "$id": 0, "f": {}}),
+    "an attribute of a record that is no field": ("field", "__class__"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_dumps_are_refused_and_run_nothing(
+    fake: MTurkFake, client: Any, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+    import os
+
+    ran: list[object] = []
+    monkeypatch.setattr(os, "system", lambda *a: ran.append(a))
+    monkeypatch.setattr(builtins, "eval", lambda *a: ran.append(a))
+    scenario(fake, client)
+    data = json.loads(json.dumps(fake.dump_state()))
+    where, payload = HOSTILE[case]
+    if where == "objects":
+        data["objects"][0] = payload
+    elif where == "types":
+        data["types"][payload] = []
+    elif where == "value":
+        data["state"]["layouts"] = payload
+    else:
+        hit = next(o for o in data["objects"] if o[0] == "HIT")
+        data["types"]["HIT"].append(payload)
+        hit[1].append({"$map": []})
+    before = json.dumps(fake.dump_state(), sort_keys=True)
+    with pytest.raises(ValueError) as exc:
         MTurkFake.load_state(data)
+    with pytest.raises(ValueError):
+        persist.load_service(fake.service, data)
+    assert json.dumps(fake.dump_state(), sort_keys=True) == before  # nothing changed
+    assert ran == []
+    assert "$." in str(exc.value)  # says where
+
+
+def test_a_dump_cannot_replace_a_method_of_the_service(fake: MTurkFake) -> None:
+    data = json.loads(json.dumps(fake.dump_state()))
+    data["state"]["call"] = "no longer a method"
+    with pytest.raises(ValueError, match=r"at \$\.state: unexpected call"):
+        persist.load_service(fake.service, data)
+    assert callable(fake.service.call)
+
+
+BROKEN = {
+    "truncated object table": (
+        lambda d: d.update(objects=d["objects"][: len(d["objects"]) // 2]),
+        r"\$\..*: reference to object \d+, which the dump does not hold",
+    ),
+    "a missing field": (
+        lambda d: d["types"]["HIT"].remove("status"),
+        r"\$\.types\.HIT: the fields of a HIT do not match: missing status",
+    ),
+    "a bad decimal": (
+        lambda d: next(o for o in d["objects"] if o[0] == "World")[1].__setitem__(
+            d["types"]["World"].index("prepaid"), {"$dec": "lots"}
+        ),
+        r"\$\.objects\[\d+\]\[1\]\.prepaid\.\$dec: bad \$dec value",
+    ),
+    "an object with too few fields": (
+        lambda d: next(o for o in d["objects"] if o[0] == "Assignment")[1].pop(),
+        r"\$\.objects\[\d+\]: an object of type Assignment has \d+ fields, not \d+",
+    ),
+    "a bad generator state": (
+        lambda d: d["state"].update(rng={"$rng": {"$tuple": [3, 4]}}),
+        r"\$\.state\.rng\.\$rng: not the state of a random number generator",
+    ),
+    "a missing state attribute": (
+        lambda d: d["state"].pop("hits_by_id"),
+        r"\$\.state: missing hits_by_id",
+    ),
+    "an unknown tag": (
+        lambda d: d["state"].update(layouts={"$pickle": "..."}),
+        r"\$\.state\.layouts\.\$pickle: unknown tag '\$pickle' \(known: \$ref, ",
+    ),
+    "a map entry that is no pair": (
+        lambda d: d["state"]["hits_by_id"]["$map"].__setitem__(0, ["only a key"]),
+        r"\$\.state\.hits_by_id\.\$map\[0\]: a map entry is a \[key, value\] pair",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_a_broken_dump_says_where_and_changes_nothing(
+    fake: MTurkFake, client: Any, case: str
+) -> None:
+    scenario(fake, client)
+    data = json.loads(json.dumps(fake.dump_state()))
+    breaker, message = BROKEN[case]
+    breaker(data)
+    before = json.dumps(fake.dump_state(), sort_keys=True)
+    with pytest.raises(ValueError, match=message):
+        persist.load_service(fake.service, data)
+    assert json.dumps(fake.dump_state(), sort_keys=True) == before
+
+
+def test_a_truncated_dump_file_is_a_json_error_with_its_position(
+    fake: MTurkFake, client: Any
+) -> None:
+    scenario(fake, client)
+    text = json.dumps(fake.dump_state())
+    with pytest.raises(ValueError, match=r"line 1 column \d+"):
+        MTurkFake.load_state(json.loads(text[: len(text) // 3]))
+
+
+def test_dumps_are_versioned(fake: MTurkFake) -> None:
+    data = fake.dump_state()
+    assert (data["format"], data["version"]) == ("pytest-mturk-state", persist.VERSION)
+    with pytest.raises(ValueError, match="not a pytest-mturk state dump"):
+        MTurkFake.load_state({"format": "something else"})
+    with pytest.raises(ValueError, match=r"version 99 is not supported.*reads version 2"):
+        MTurkFake.load_state({**data, "version": 99})
+    with pytest.raises(ValueError, match="old format 'pytest-mturk-state/1'"):
+        MTurkFake.load_state({"format": "pytest-mturk-state/1", "state": {}})
 
 
 def test_load_state_options_and_seeded_ids(client: Any) -> None:
