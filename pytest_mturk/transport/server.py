@@ -301,6 +301,12 @@ class MTurkServer:
             self._site_dir = route.make_site_dir()
         return route.environ_for(self.base_url, self.url, self._site_dir, self.token)
 
+    def attach(self, backend: Backend, control: ControlHandler | None = None) -> None:
+        """Answer for another fake from now on (``fake.backend``, and its control API): how the
+        pytest plugin's session server moves from one test's fake to the next."""
+        self.backend = backend
+        self.control = control
+
     # ------------------------------------------------------------------ answering
 
     def dispatch(self, handler: _Handler, req: http11.Request) -> bool:
