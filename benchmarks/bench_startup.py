@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from benchmarks.common import Row, Section, Sizes
 
@@ -314,4 +315,273 @@ def import_cost(sizes: Sizes) -> Section:
         section.text.append(
             "Quick mode: inner pytest runs use `" + " ".join(sizes.pytest_extra) + "`."
         )
+    return section
+
+
+# ----------------------------------------------------------------------------- the first client
+
+FIRST_CLIENT_LIMIT_MS = 10.0
+FIRST_CLIENT_VS_MOTO = 0.2
+CLIENT_SUITE_LIMIT = 1.5
+
+
+def _fresh_default_session() -> None:
+    import boto3
+
+    boto3.DEFAULT_SESSION = None  # as every test starts: no session made by an earlier one
+
+
+def first_client(sizes: Sizes) -> Section:
+    """Activation + a test's first ``boto3.client`` + one call, against moto's equivalent."""
+    import boto3
+    from moto import mock_aws
+
+    from benchmarks.common import Variant, interleaved
+    from pytest_mturk import MTurkFake
+
+    section = Section(
+        "firstclient",
+        "The first client in a test",
+        "What a test pays before its first answer: activation, `boto3.client(...)` on boto3's "
+        "default session, and one call; then deactivation. pytest-mturk: `MTurkFake().start()`, "
+        "`boto3.client('mturk', region_name='us-east-1').get_account_balance()`, `stop()`. "
+        "moto: `mock_aws()` started, `boto3.client('sqs', region_name='us-east-1')."
+        "list_queues()`, stopped. boto3's default session is dropped before each sample (every "
+        "test starts so). In process, interleaved one sample at a time, "
+        f"{sizes.first_client_rounds} rounds after two warm-up rounds; medians.",
+    )
+
+    def fake_test() -> None:
+        _fresh_default_session()
+        fake = MTurkFake().start()
+        try:
+            boto3.client("mturk", region_name="us-east-1").get_account_balance()
+        finally:
+            fake.stop()
+
+    def moto_test() -> None:
+        _fresh_default_session()
+        with mock_aws():
+            boto3.client("sqs", region_name="us-east-1").list_queues()
+
+    samples = interleaved(
+        [Variant("pytest-mturk", fake_test), Variant("moto", moto_test)],
+        sizes.first_client_rounds,
+        1,
+    )
+    fake_ms = statistics.median(samples["pytest-mturk"]) / 1e6
+    moto_ms = statistics.median(samples["moto"]) / 1e6
+    section.add(
+        Row(
+            "activation + first client + one call (ms)",
+            fake_ms,
+            "ms",
+            len(samples["pytest-mturk"]),
+            limit=FIRST_CLIENT_LIMIT_MS,
+            kind="abs",
+        )
+    )
+    section.add(
+        Row(
+            "the same vs moto's mock_aws + SQS client + one call",
+            fake_ms,
+            "ms",
+            len(samples["pytest-mturk"]),
+            "moto",
+            moto_ms,
+            len(samples["moto"]),
+            FIRST_CLIENT_VS_MOTO,
+        )
+    )
+    return section
+
+
+_CLIENT_TEST = """
+import boto3
+
+QUESTION = (
+    '<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/'
+    '2006-07-14/ExternalQuestion.xsd"><ExternalURL>https://example.org/task</ExternalURL>'
+    '<FrameHeight>600</FrameHeight></ExternalQuestion>'
+)
+
+"""
+
+_CLIENT_TEST_BODY = """
+def test_{name}_{i}():
+    client = boto3.client("mturk", region_name="us-east-1")
+    assert client.get_account_balance()["AvailableBalance"] == "10000.00"
+    hit = client.create_hit(
+        Title="t", Description="d", Reward="0.10", LifetimeInSeconds=600,
+        AssignmentDurationInSeconds=60, Question=QUESTION,
+    )["HIT"]
+    assert client.get_hit(HITId=hit["HITId"])["HIT"]["HITStatus"] == "Assignable"
+
+"""
+
+_MOTO_TEST = """
+import boto3
+from moto import mock_aws
+
+"""
+
+_MOTO_TEST_BODY = """
+def test_{name}_{i}():
+    with mock_aws():
+        client = boto3.client("sqs", region_name="us-east-1")
+        assert client.list_queues().get("QueueUrls") is None
+        url = client.create_queue(QueueName="q")["QueueUrl"]
+        assert client.get_queue_url(QueueName="q")["QueueUrl"] == url
+
+"""
+
+#: A conftest for the floor: the same suite, with the fake's answer replaced by canned bytes.
+_CANNED_CONFTEST = """
+import json
+
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from pytest_mturk.transport import hook
+
+BODIES = json.loads(open(__file__.replace("conftest.py", "canned.json")).read())
+
+
+class _Raw:
+    def __init__(self, data):
+        self._data = data
+
+    def stream(self, **kwargs):
+        yield self._data
+
+
+def _canned(backend, request):
+    target = request.headers["X-Amz-Target"]
+    target = target.decode() if isinstance(target, bytes) else target
+    body = BODIES[target.rpartition(".")[2]].encode()
+    headers = {
+        "x-amzn-RequestId": "00000000-0000-4000-a000-000000000000",
+        "Content-Type": "application/x-amz-json-1.1",
+        "Content-Length": str(len(body)),
+    }
+    return AWSResponse(request.url, 200, headers, _Raw(body))
+
+
+@pytest.fixture(autouse=True)
+def _canned_answers(monkeypatch):
+    monkeypatch.setattr(hook, "_answer", _canned)
+"""
+
+
+def _canned_bodies() -> dict[str, str]:
+    """The bodies the fake answers the suite's three calls with, captured once."""
+    import boto3
+
+    from pytest_mturk import MTurkFake
+    from pytest_mturk.transport import botocore_glue, hook
+
+    bodies: dict[str, str] = {}
+
+    def recording(backend: Any, request: Any) -> Any:
+        response = botocore_glue.answer(backend, request)
+        target = request.headers["X-Amz-Target"]
+        target = target.decode() if isinstance(target, bytes) else target
+        bodies[target.rpartition(".")[2]] = response.content.decode()
+        return response
+
+    original = hook._answer
+    hook._answer = recording
+    try:
+        with MTurkFake():
+            client = boto3.client("mturk", region_name="us-east-1")
+            client.get_account_balance()
+            hit = client.create_hit(
+                Title="t",
+                Description="d",
+                Reward="0.10",
+                LifetimeInSeconds=600,
+                AssignmentDurationInSeconds=60,
+                Question=(
+                    '<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/'
+                    'AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd"><ExternalURL>'
+                    "https://example.org/task</ExternalURL><FrameHeight>600</FrameHeight>"
+                    "</ExternalQuestion>"
+                ),
+            )["HIT"]
+            client.get_hit(HITId=hit["HITId"])
+    finally:
+        hook._answer = original
+    return bodies
+
+
+def _write_suite(directory: Path, n: int, header: str, body: str) -> None:
+    per_file = 100
+    for start in range(0, n, per_file):
+        tests = "".join(
+            body.format(name="client", i=i) for i in range(start, min(start + per_file, n))
+        )
+        (directory / f"test_client_{start // per_file:03d}.py").write_text(header + tests)
+
+
+def client_suite(sizes: Sizes) -> Section:
+    """Every test builds a client and makes three calls: the fake vs its own handler canned."""
+    _EXTRA[:] = sizes.pytest_extra
+    n = sizes.client_suite_tests
+    section = Section(
+        "clientsuite",
+        f"A {n:,}-test suite where every test builds a client",
+        f"{n:,} tests, each `boto3.client('mturk', region_name='us-east-1')` on boto3's default "
+        "session and three calls (GetAccountBalance, CreateHIT, GetHIT), run by `python -m "
+        "pytest -q -p no:cacheprovider --mturk-fake` subprocesses. The floor is the same suite "
+        "and the same plugin with the fake's handler replaced by canned responses (the very "
+        "bodies the fake answered, captured once): botocore and the plugin's per-test "
+        "activation with nothing behind them. moto's row is the same shape of suite (each test "
+        "under `mock_aws()`: an SQS client and three calls) for reference. Runs interleaved, "
+        f"best of {sizes.client_suite_repeats}; wall time of the whole subprocess.",
+    )
+    root = Path(tempfile.mkdtemp(prefix="pytest-mturk-clients-"))
+    try:
+        fake_dir, floor_dir, moto_dir = root / "fake", root / "floor", root / "moto"
+        for d in (fake_dir, floor_dir, moto_dir):
+            d.mkdir()
+            (d / "pytest.ini").write_text("[pytest]\n")
+        _write_suite(fake_dir, n, _CLIENT_TEST, _CLIENT_TEST_BODY)
+        _write_suite(floor_dir, n, _CLIENT_TEST, _CLIENT_TEST_BODY)
+        (floor_dir / "canned.json").write_text(json.dumps(_canned_bodies()))
+        (floor_dir / "conftest.py").write_text(_CANNED_CONFTEST)
+        _write_suite(moto_dir, n, _MOTO_TEST, _MOTO_TEST_BODY)
+        walls: dict[str, list[float]] = {"fake": [], "floor": [], "moto": []}
+        if not sizes.quick:
+            _pytest(["-q", "--mturk-fake"], floor_dir)  # warm-up
+        for _ in range(sizes.client_suite_repeats):
+            walls["fake"].append(_pytest(["-q", "--mturk-fake"], fake_dir))
+            walls["floor"].append(_pytest(["-q", "--mturk-fake"], floor_dir))
+        walls["moto"].append(_pytest(["-q", "-p", "no:mturk"], moto_dir))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    best = {k: min(v) for k, v in walls.items()}
+    section.add(
+        Row(
+            f"{n:,} tests, a client and three calls each (wall, s)",
+            best["fake"],
+            "s",
+            sizes.client_suite_repeats,
+            "canned handler",
+            best["floor"],
+            sizes.client_suite_repeats,
+            CLIENT_SUITE_LIMIT,
+        )
+    )
+    section.add(
+        Row(
+            f"moto: {n:,} tests, mock_aws + an SQS client and three calls each (wall, s)",
+            best["moto"],
+            "s",
+            1,
+            "pytest-mturk",
+            best["fake"],
+            sizes.client_suite_repeats,
+            kind="info",
+        )
+    )
     return section

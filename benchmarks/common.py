@@ -73,6 +73,9 @@ class Sizes:
     suite_tests: int
     suite_repeats: int
     startup_repeats: int
+    first_client_rounds: int  # interleaved rounds of "activate + first client + one call"
+    client_suite_tests: int  # tests in the suite where every test builds a client
+    client_suite_repeats: int
     #: Extra options of every inner pytest run (quick mode drops two slow third-party plugins).
     pytest_extra: tuple[str, ...] = ()
 
@@ -99,6 +102,9 @@ class Sizes:
             suite_tests=1_000,
             suite_repeats=3,
             startup_repeats=10,
+            first_client_rounds=60,
+            client_suite_tests=1_000,
+            client_suite_repeats=3,
         )
 
     @classmethod
@@ -124,6 +130,9 @@ class Sizes:
             suite_tests=50,
             suite_repeats=1,
             startup_repeats=1,
+            first_client_rounds=4,
+            client_suite_tests=30,
+            client_suite_repeats=1,
             pytest_extra=("-p", "no:hypothesispytest", "-p", "no:faker"),
         )
 
@@ -281,21 +290,21 @@ def capture_response(client: Any, operation: str, call: Callable[[], object]) ->
     """The HTTP response (status, headers, body) the fake gives ``call``, exactly as sent."""
     got: list[Captured] = []
 
-    def before_parse(response_dict: dict[str, Any], **kwargs: Any) -> None:
+    def after_call(http_response: Any, **kwargs: Any) -> None:
         got.append(
             Captured(
-                int(response_dict["status_code"]),
-                {str(k): str(v) for k, v in response_dict["headers"].items()},
-                bytes(response_dict["body"]),
+                int(http_response.status_code),
+                {str(k): str(v) for k, v in http_response.headers.items()},
+                bytes(http_response.content),
             )
         )
 
-    event = f"before-parse.mturk.{operation}"
-    client.meta.events.register(event, before_parse)
+    event = f"after-call.mturk.{operation}"
+    client.meta.events.register(event, after_call)
     try:
         call()
     finally:
-        client.meta.events.unregister(event, before_parse)
+        client.meta.events.unregister(event, after_call)
     if not got:
         raise RuntimeError(f"no response captured for {operation}")
     return got[-1]

@@ -146,11 +146,11 @@ def render(
         f"{len(misses)} missed{'; ' + str(len(errors)) + ' section(s) failed' if errors else ''}."
     )
     lines.append("")
-    lines.append("| section | measurement | ratio / value | goal | result |")
+    lines.append("| section | measurement | ratio (to what) / value | goal | result |")
     lines.append("|---|---|---:|---|---|")
     for s, r in judged:
         shown = (
-            f"{r.ratio:.2f}x"
+            f"{r.ratio:.2f}x {r.baseline_name}"
             if r.kind == "ratio" and r.ratio is not None
             else (f"{_num(r.value)} {r.unit}")
         )

@@ -1,7 +1,7 @@
 """Run every pytest-mturk benchmark in one process and write ``benchmarks/results.md``.
 
-    python benchmarks/run.py            # full sizes (a few minutes)
-    python benchmarks/run.py --quick    # tiny sizes, for CI's smoke test
+    python benchmarks/run.py            # full sizes (a few minutes): writes benchmarks/results.md
+    python benchmarks/run.py --quick    # tiny sizes, a smoke run: writes no file unless --output
     python benchmarks/run.py --output /tmp/results.md --only floor,moto
 
 See issue 7 and the Method section of the results file.
@@ -36,6 +36,8 @@ SECTIONS: dict[str, tuple[str, SectionRunner]] = {
     "approve": ("Auto-approval", lambda s, h: bench_scale.auto_approval(s)),
     "pertest": ("Per-test overhead", lambda s, h: bench_startup.per_test_overhead(s)),
     "suite": ("A trivial suite", lambda s, h: bench_startup.suite(s)),
+    "firstclient": ("The first client in a test", lambda s, h: bench_startup.first_client(s)),
+    "clientsuite": ("A suite of client tests", lambda s, h: bench_startup.client_suite(s)),
     "import": ("Import and pytest start-up", lambda s, h: bench_startup.import_cost(s)),
     "memory": ("Memory per stored HIT", lambda s, h: bench_scale.memory(s)),
     "server": ("Server mode", lambda s, h: bench_server.server_mode(s)),
@@ -45,7 +47,13 @@ SECTIONS: dict[str, tuple[str, SectionRunner]] = {
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke test)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results file")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="results file (default: benchmarks/results.md for a full run; none for --quick, "
+        "so a smoke run never overwrites the committed results)",
+    )
     parser.add_argument(
         "--only", default="", help=f"comma-separated sections to run ({', '.join(SECTIONS)})"
     )
@@ -80,9 +88,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"    {row.name}: {row.value:.2f} {row.unit}{ratio} [{verdict}]", flush=True)
     elapsed = time.perf_counter() - started
     text = render(sections, hotspots, args.quick, elapsed)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
-    print(f"wrote {args.output} in {elapsed:.0f} s", flush=True)
+    output = args.output
+    if output is None and not args.quick and not args.only:
+        output = DEFAULT_OUTPUT
+    if output is None:
+        why = "a --quick run" if args.quick else "a partial (--only) run"
+        print(f"{why}: no results file written (give --output to keep one)", flush=True)
+    else:
+        if output.resolve() == DEFAULT_OUTPUT and (args.quick or args.only):
+            print(f"refusing to overwrite {DEFAULT_OUTPUT} with a smoke or partial run", flush=True)
+            return 2
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text)
+        print(f"wrote {output} in {elapsed:.0f} s", flush=True)
     return 1 if any(s.error for s in sections) else 0
 
 

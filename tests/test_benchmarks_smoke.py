@@ -21,6 +21,8 @@ SECTIONS = (
     "Auto-approval of n assignments falling due at once",
     "Per-test overhead",
     "-test suite of trivial tests",
+    "The first client in a test",
+    "-test suite where every test builds a client",
     "Import and pytest start-up",
     "Memory per stored HIT",
     "Server mode",
@@ -47,3 +49,34 @@ def test_quick_benchmark_run_writes_every_section(tmp_path: Path) -> None:
     assert not missing, f"sections missing from the results: {missing}\n{text[:3000]}"
     assert "This section failed to run" not in text
     assert "| **MISS** |" in text or "| PASS |" in text  # verdicts were rendered
+
+
+def test_a_quick_run_never_overwrites_the_committed_results() -> None:
+    results = ROOT / "benchmarks" / "results.md"
+    before = results.read_bytes()
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--only", "import"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "no results file written" in proc.stdout
+    refused = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run.py"),
+            "--quick",
+            "--only",
+            "import",
+            "--output",
+            str(results),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert refused.returncode == 2
+    assert results.read_bytes() == before
