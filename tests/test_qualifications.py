@@ -1049,7 +1049,7 @@ def test_integer_comparators(
     client.associate_qualification_with_worker(
         QualificationTypeId=tid, WorkerId=has.worker_id, IntegerValue=5, SendNotification=False
     )
-    extra = {"IntegerValues": values} if values is not None else {}
+    extra: dict[str, Any] = {"IntegerValues": values} if values is not None else {}
     hit_id = hit_with(client, requirement(tid, comparator, **extra))
     assert has.can_accept(hit_id) is holder
     assert lacks.can_accept(hit_id) is lacker

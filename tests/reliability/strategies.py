@@ -422,16 +422,17 @@ def shape_problems(shape: Any, value: Any, path: str, raw: bool) -> list[str]:
 
 
 class RawCapture:
-    """Keeps the raw body of the last response a client parsed (botocore's before-parse)."""
+    """Keeps the raw body of the last response a client received (botocore's ``after-call``
+    event, which every supported botocore emits, errors included)."""
 
     def __init__(self, client: Any) -> None:
         self.body: bytes | None = None
         self.status: int | None = None
-        client.meta.events.register("before-parse.mturk.*", self._keep)
+        client.meta.events.register("after-call.mturk.*", self._keep)
 
-    def _keep(self, response_dict: dict[str, Any], **kwargs: Any) -> None:
-        self.body = response_dict.get("body")
-        self.status = response_dict.get("status_code")
+    def _keep(self, http_response: Any, **kwargs: Any) -> None:
+        self.body = http_response.content
+        self.status = http_response.status_code
 
 
 def check_success(operation: str, raw: bytes | None, parsed: dict[str, Any]) -> list[str]:
