@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import timedelta
@@ -30,8 +31,15 @@ from pytest_mturk.options import FakeOptions
 from pytest_mturk.persist import Snapshot
 from pytest_mturk.protocol import Backend, CredentialPolicy
 from pytest_mturk.service import Service
-from pytest_mturk.transport import hook, moto, web
-from pytest_mturk.transport.credentials import EnvironmentPatch, reset_boto3_default_session
+from pytest_mturk.transport import guard, hook, moto, web
+from pytest_mturk.transport.control import ControlAPI
+from pytest_mturk.transport.environment import (
+    EnvironmentPatch,
+    fresh_boto3_default_session,
+    reset_boto3_default_session,
+    shared_models,
+)
+from pytest_mturk.transport.http11 import DEFAULT_TIMEOUT, MAX_BODY
 from pytest_mturk.transport.server import MTurkServer
 from pytest_mturk.workers import Workers
 
@@ -46,21 +54,29 @@ class MTurkFake:
     While started, every botocore/boto3 ``mturk`` client in the process talks to it. Options:
     ``seed`` (repeatable ids and Faker values), ``balance`` (production prepaid balance, a Decimal
     or string; the sandbox always shows 10000.00), ``strict_workers``,
-    ``keep_available_after_expiry``, ``strict_credentials``, ``autopilot`` (see
-    :class:`~pytest_mturk.FakeOptions` and docs/fidelity.md).
+    ``keep_available_after_expiry``, ``strict_credentials``, ``autopilot``, ``freeze_time`` (one
+    timeline with the process's ``datetime.now()``), ``fast_sleep`` (``time.sleep`` in the thread
+    that starts the fake advances the fake clock), ``real_retry_sleep`` (botocore's retry backoff
+    really sleeps) (see :class:`~pytest_mturk.FakeOptions` and docs/fidelity.md).
     """
 
     def __init__(self, **options: Any) -> None:
         self.options = FakeOptions.from_kwargs(**options)
         #: The fake's clock: ``now()``, ``advance(...)``, ``move_to(...)``.
-        self.clock = Clock(on_move=self.process_due)
+        self.clock = Clock(on_move=self._apply_due, next_due=self._next_due)
         self._service = Service(self.options, self.clock, Ledgers())
+        self.clock.lock = self._service.lock  # no operation runs halfway through a clock move
         #: Simulated workers: ``fake.workers.create(...)``, ``fake.workers.get(id)``.
         self.workers = Workers(self._service)
         #: Error injection: ``fake.faults.add(...)``, ``fake.faults.rate_limit(...)``.
-        self.faults = Faults(self.clock)
+        self.faults = Faults(self.clock, CallLog())
         self._backend = Backend(
-            self._service, self.faults, CredentialPolicy(self.options.strict_credentials)
+            self._service,
+            self.faults,
+            CredentialPolicy(
+                self.options.strict_credentials, supply=self.options.credentials == "supply"
+            ),
+            calls=self.faults.calls,
         )
         self._env_patch: EnvironmentPatch | None = None
         self._started = False
@@ -77,29 +93,41 @@ class MTurkFake:
     def start(self, *, patch_environment: bool = True) -> MTurkFake:
         """Route every mturk client in the process to this fake. Returns the fake.
 
-        ``patch_environment`` (default True) supplies fake AWS credentials when you have none,
-        forbids probing the instance-metadata address and sets a default region, for as long
-        as the fake runs.
+        ``patch_environment`` (default True) supplies fake AWS credentials when you have none
+        (unless ``credentials="require"``, which also takes away credentials the pytest plugin
+        supplied), forbids probing the instance-metadata address and sets a default region, for
+        as long as the fake runs.
         """
         if self._started:
             return self
         if patch_environment:
-            self._env_patch = EnvironmentPatch()
+            self._env_patch = EnvironmentPatch(
+                supply_credentials=self.options.credentials == "supply"
+            )
             self._env_patch.apply()
-        reset_boto3_default_session()
+        shared_models.acquire()
+        fresh_boto3_default_session()
         hook.activate(self._backend)
+        guard.install()
         moto.attach(self._service)
         web.install()
         self._started = True
+        if self.options.freeze_time:
+            self.clock.freeze()
+        if self.options.fast_sleep:
+            self.clock.fast_sleep_in(threading.current_thread())
         return self
 
     def stop(self) -> None:
-        """Stop answering; botocore behaves exactly as without the plugin again."""
+        """Stop answering; botocore behaves exactly as without the plugin again (and the process's
+        time: a freeze the fake started ends, fast sleep stops)."""
+        self.clock.release()
         if not self._started:
             return
         self._started = False
         moto.detach(self._service)
         hook.deactivate(self._backend)
+        shared_models.release()
         if self._env_patch is not None:
             self._env_patch.restore()
             self._env_patch = None
@@ -127,8 +155,18 @@ class MTurkFake:
     def __enter__(self) -> MTurkFake:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         self.stop()
+        if exc_type is None:
+            self.check_faults_fired()
+
+    def check_faults_fired(self) -> None:
+        """Fail (AssertionError) if a fault added with ``required=True`` (the default) never
+        fired; the message lists them and every call made. Leaving ``with MTurkFake()`` or
+        ``mock_mturk()`` without an exception checks this, and so does the pytest plugin at the
+        teardown of its fakes."""
+        __tracebackhide__ = True
+        self.faults.assert_all_fired(only_required=True)
 
     # ------------------------------------------------------------------ parts
 
@@ -175,6 +213,15 @@ class MTurkFake:
         svc = self._service
         with svc.lock:
             svc.process_due(svc.now())
+
+    def _apply_due(self, at: float) -> None:
+        svc = self._service
+        with svc.lock:
+            svc.process_due(at)
+
+    def _next_due(self) -> float | None:
+        heap = self._service._heap  # the service's due-time heap: (when, seq, kind, what)
+        return heap[0][0] if heap else None
 
     def autopilot(
         self,
@@ -247,13 +294,31 @@ class MTurkFake:
         port: int = 0,
         environment: str = "sandbox",
         verbose: bool = False,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_body: int = MAX_BODY,
+        token: str | None = None,
     ) -> MTurkServer:
         """Answer MTurk requests over HTTP too (for subprocesses and other SDKs).
 
-        Returns the running :class:`~pytest_mturk.MTurkServer`; point clients at its ``url``
-        (``AWS_ENDPOINT_URL_MTURK``). It stands in for the sandbox (or production).
+        Returns the running :class:`~pytest_mturk.MTurkServer`. It answers both environments:
+        its ``url`` stands for the sandbox (or for ``environment``), ``url_for("production")``
+        for production; ``environ`` routes a Python child process to it; ``control_url`` is the
+        control API (this fake's controls over HTTP). ``timeout``: seconds a connection may
+        stay idle or a request take to arrive; ``max_body``: the largest request in bytes;
+        ``token``: what the control API requires (generated when ``host`` is not loopback).
         """
-        return MTurkServer(self._backend, host, port, environment, verbose)
+        return MTurkServer(
+            self._backend,
+            host,
+            port,
+            environment,
+            verbose,
+            timeout=timeout,
+            max_body=max_body,
+            token=token,
+            control=ControlAPI(self),
+        )
 
     # ------------------------------------------------------------------ layouts
 
@@ -356,9 +421,9 @@ class _MockMTurk:
         self.fake = MTurkFake(**self._options).start()
         return self.fake
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         if self.fake is not None:
-            self.fake.stop()
+            self.fake.__exit__(exc_type, *exc)
 
     def __call__(self, func: F) -> F:
         options = self._options

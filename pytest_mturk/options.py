@@ -6,7 +6,10 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["FakeOptions"]
+__all__ = ["CREDENTIAL_POLICIES", "FakeOptions"]
+
+#: ``credentials=``: supply the fake's credentials to code that has none, or require real ones.
+CREDENTIAL_POLICIES = ("supply", "require")
 
 
 @dataclass(slots=True)
@@ -23,6 +26,16 @@ class FakeOptions:
     * ``strict_credentials``: accept only access key ids shaped like IAM's (``^[A-Z0-9]{16,128}$``).
     * ``autopilot``: a number of simulated workers (or ``fake.autopilot`` keyword arguments) who
       do every open assignment.
+    * ``credentials``: ``"supply"`` (the default) gives code that has no AWS credentials the
+      fake's own while the fake runs; ``"require"`` supplies none, so code without credentials
+      gets botocore's ``NoCredentialsError`` exactly as in real life.
+    * ``freeze_time``: one timeline: the process's time (``datetime.now()``, ``time.time()``) is
+      frozen at the fake's while the fake runs, and ``fake.clock.advance``/``move_to`` move both
+      (an active freezegun or time-machine freeze of the test's is used, not doubled).
+    * ``fast_sleep``: ``time.sleep`` in the thread that starts the fake advances the fake clock
+      instead of waiting (other threads opt in with ``fake.clock.fast_sleep_in(thread)``).
+    * ``real_retry_sleep``: botocore really sleeps its retry backoff between attempts the fake
+      answered (by default the backoff advances the fake clock instead).
     """
 
     seed: int | None = None
@@ -31,6 +44,10 @@ class FakeOptions:
     keep_available_after_expiry: bool = True
     strict_credentials: bool = False
     autopilot: int | dict[str, Any] | None = None
+    credentials: str = "supply"
+    freeze_time: bool = False
+    fast_sleep: bool = False
+    real_retry_sleep: bool = False
 
     @classmethod
     def from_kwargs(cls, **kwargs: Any) -> FakeOptions:
@@ -42,6 +59,14 @@ class FakeOptions:
                 f"(known: {', '.join(sorted(names))})"
             )
         opts = cls(**kwargs)
+        for name in ("freeze_time", "fast_sleep", "real_retry_sleep"):
+            if not isinstance(getattr(opts, name), bool):
+                raise TypeError(f"{name} must be True or False, got {getattr(opts, name)!r}")
+        if opts.credentials not in CREDENTIAL_POLICIES:
+            raise ValueError(
+                f"credentials must be one of {', '.join(map(repr, CREDENTIAL_POLICIES))}, "
+                f"got {opts.credentials!r}"
+            )
         try:
             opts.balance = Decimal(str(opts.balance)).quantize(Decimal("0.01"))
         except InvalidOperation as exc:

@@ -84,10 +84,12 @@ class CredentialPolicy:
     ``allow``. The first refusal of each key warns (``PytestMTurkWarning``) saying how to allow it.
     """
 
-    __slots__ = ("_refused", "allowed", "strict")
+    __slots__ = ("_refused", "allowed", "strict", "supply")
 
-    def __init__(self, strict: bool = False) -> None:
+    def __init__(self, strict: bool = False, supply: bool = True) -> None:
         self.strict = strict
+        #: Whether code without credentials gets the fake's (``credentials="supply"``).
+        self.supply = supply
         self.allowed: set[str] = set()
         self._refused: set[str] = set()
 

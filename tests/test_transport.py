@@ -347,11 +347,14 @@ def _default_session() -> Any:
     return boto3.DEFAULT_SESSION
 
 
-def test_boto3_default_session_is_reset_on_activation_and_stop() -> None:
+def test_boto3_default_session_is_renewed_on_activation_and_dropped_on_stop() -> None:
     boto3.setup_default_session(region_name="eu-west-1")
     before = _default_session()
-    with mock_mturk():
-        assert _default_session() is None  # the next boto3.client() resolves afresh
-        boto3.client("mturk", region_name="us-east-1").get_account_balance()
-        assert _default_session() is not None and _default_session() is not before
+    with mock_mturk() as fake:
+        fresh = _default_session()
+        assert fresh is not None and fresh is not before  # made after the fake's environment
+        assert fresh.region_name == "us-east-1"
+        boto3.client("mturk").get_account_balance()
+        assert _default_session() is fresh
     assert _default_session() is None
+    assert fake.calls[0].access_key == "AKIAPYTESTMTURK00000"

@@ -7,5 +7,5 @@
 * :mod:`~pytest_mturk.transport.web`: the plain-HTTP edges (externalSubmit, HTMLQuestion pages,
   upload URLs) for ``requests``.
 * :mod:`~pytest_mturk.transport.moto`: outbound: notifications into moto's SQS and SNS.
-* :mod:`~pytest_mturk.transport.credentials`: the process environment while a fake is on.
+* :mod:`~pytest_mturk.transport.environment`: the process environment while a fake is on.
 """

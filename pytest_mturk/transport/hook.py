@@ -11,9 +11,12 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import sys
+import weakref
 from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from pytest_mturk.transport.environment import FAKE_ACCESS_KEY, FAKE_SECRET_KEY
 
 if TYPE_CHECKING:
     from pytest_mturk.protocol import Backend
@@ -58,6 +61,8 @@ def deactivate(backend: Backend) -> None:
     """Stop ``backend`` answering (botocore sends for real again when none is left)."""
     if backend in active:
         active.remove(backend)
+    if not active and _supplied:
+        _take_back_credentials()
 
 
 def _add_to_builtins(handlers_module: ModuleType) -> None:
@@ -120,7 +125,35 @@ def patch_client(client: Any) -> Any:
     """Route an already-built botocore/boto3 ``mturk`` client through the fake.
 
     Clients built after ``pytest_mturk`` was imported need nothing; this is for clients built
-    earlier (for example at import time of the code under test). Returns the client.
+    earlier (for example at import time of the code under test). A client that was built with
+    no credentials at all signs with the fake's while a fake that supplies credentials (the
+    default, ``credentials="supply"``) is active. Returns the client.
     """
-    client.meta.events.register(EVENT, before_send, unique_id=UNIQUE_ID)
+    events = client.meta.events
+    events.register(EVENT, before_send, unique_id=UNIQUE_ID)
+    events.register("before-sign.mturk", _supply_credentials, unique_id=UNIQUE_ID + "-sign")
     return client
+
+
+#: Request signers of patched clients that were given the fake's credentials.
+_supplied: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _supply_credentials(request_signer: Any = None, **kwargs: Any) -> None:
+    """``before-sign`` handler of patched clients (see :func:`patch_client`)."""
+    if not active or request_signer is None or not active[-1].credentials.supply:
+        return
+    # botocore keeps a client's credentials on its request signer; None means it found none.
+    if getattr(request_signer, "_credentials", None) is None:
+        # Deferred: this module must not import botocore (it is loaded by now).
+        from botocore.credentials import Credentials
+
+        request_signer._credentials = Credentials(FAKE_ACCESS_KEY, FAKE_SECRET_KEY)
+        _supplied.add(request_signer)
+
+
+def _take_back_credentials() -> None:
+    """No fake is active any more: patched clients are credential-less again, as built."""
+    for signer in list(_supplied):
+        signer._credentials = None
+    _supplied.clear()
