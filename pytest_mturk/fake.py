@@ -31,7 +31,7 @@ from pytest_mturk.options import FakeOptions
 from pytest_mturk.persist import Snapshot
 from pytest_mturk.protocol import Backend, CredentialPolicy
 from pytest_mturk.service import Service
-from pytest_mturk.transport import guard, hook, moto, web
+from pytest_mturk.transport import aio, guard, hook, moto, web
 from pytest_mturk.transport.control import ControlAPI
 from pytest_mturk.transport.environment import (
     EnvironmentPatch,
@@ -109,6 +109,7 @@ class MTurkFake:
         fresh_boto3_default_session()
         hook.activate(self._backend)
         guard.install()
+        aio.install()
         moto.attach(self._service)
         web.install()
         self._started = True

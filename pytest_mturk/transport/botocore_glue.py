@@ -10,7 +10,7 @@ at the top.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from email.utils import formatdate
 from typing import Any
 
@@ -21,7 +21,7 @@ from pytest_mturk.faults import TransportFault
 from pytest_mturk.protocol import CONTENT_TYPE, Backend, handle, request_id
 from pytest_mturk.transport import backoff
 
-__all__ = ["answer"]
+__all__ = ["FakeAWSResponse", "answer", "connection_failure"]
 
 _date_second = -1
 _date_text = ""
@@ -35,6 +35,30 @@ def _http_date(ts: float) -> str:
         _date_text = formatdate(second, usegmt=True)
         _date_second = second
     return _date_text
+
+
+class _Content(bytes):
+    """A response body: bytes to botocore, and awaitable to aiobotocore, which awaits
+    ``http_response.content`` (so the one hook answers both kinds of client)."""
+
+    def __await__(self) -> Generator[Any, None, bytes]:
+        return _ready(bytes(self)).__await__()
+
+
+async def _ready(value: bytes) -> bytes:
+    return value
+
+
+class FakeAWSResponse(AWSResponse):  # type: ignore[misc]  # botocore ships no types
+    """An ``AWSResponse`` whose ``content`` is already in memory, and awaitable too."""
+
+    def __init__(self, url: str, status_code: int, headers: Any, body: bytes) -> None:
+        super().__init__(url, status_code, headers, _Raw(body))
+        self._body = _Content(body)
+
+    @property
+    def content(self) -> _Content:
+        return self._body
 
 
 class _Raw:
@@ -61,7 +85,7 @@ def connection_failure(kind: str, url: str) -> Exception:
     return failure
 
 
-def answer(backend: Backend, request: Any) -> AWSResponse:
+def answer(backend: Backend, request: Any) -> FakeAWSResponse:
     """The response to one botocore ``AWSPreparedRequest``."""
     url = request.url
     try:
@@ -75,7 +99,7 @@ def answer(backend: Backend, request: Any) -> AWSResponse:
         "Content-Length": str(len(body)),
         "Date": _http_date(service.clock.time()),
     }
-    return backoff.mark(AWSResponse(url, status, headers, _Raw(body)), backend)
+    return backoff.mark(FakeAWSResponse(url, status, headers, body), backend)
 
 
 backoff.install()

@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from pytest_mturk.protocol import TARGET_PREFIX, header
-from pytest_mturk.transport import botocore_glue, hook
+from pytest_mturk.transport import hook
 
 __all__ = ["install", "is_mturk_request"]
 
@@ -42,7 +42,11 @@ def _patch(endpoint_module: ModuleType) -> None:
         if hook.active and is_mturk_request(request):
             host = request.url.split("/")[2]
             if host not in hook.passthrough_hosts:
-                return botocore_glue.answer(hook.active[-1], request)
+                # Deferred as in hook.before_send: the answering side imports botocore and the
+                # service, which importing the fake must not pay for.
+                from pytest_mturk.transport.botocore_glue import answer
+
+                return answer(hook.active[-1], request)
         return original(self, request)
 
     _send.__wrapped__ = original  # type: ignore[attr-defined]
