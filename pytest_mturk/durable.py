@@ -15,7 +15,7 @@ Each input is applied with the service's clock pinned to one instant, recorded i
 replaying the journal over the snapshot applies every input again exactly as it was (a seed is
 chosen and stored when none was given, so ids continue where they were and none is reused). On
 start the snapshot is loaded and the journal replayed; the journal is folded into a new snapshot
-when it outgrows the snapshot, and when the server stops. A file that is not one of ours, is
+when it outgrows half the snapshot, and when the server stops. A file that is not one of ours, is
 corrupt, or does not replay as it was recorded is refused with one line, and left untouched.
 """
 
@@ -53,7 +53,10 @@ __all__ = ["FORMAT", "VERSION", "DurableState", "StateFileError"]
 FORMAT = "pytest-mturk-server-state"
 JOURNAL_FORMAT = "pytest-mturk-journal"
 VERSION = 1
-#: The journal is folded into a new snapshot once it is larger than the snapshot (and this).
+#: The journal is folded into a new snapshot once it is larger than half the snapshot (and than
+#: this): a fold costs about what loading the snapshot costs, and replaying the journal on start
+#: a little more per byte, so the journal's bytes bound both the folds' share of a call and the
+#: start-up after a crash.
 MIN_COMPACT_BYTES = 4 * 1024 * 1024
 #: Options the state file keeps (and the command line may not contradict).
 _OPTIONS = ("seed", "balance", "autopilot")
@@ -473,8 +476,12 @@ class DurableState:
             os.write(2, f"pytest-mturk: cannot write the journal ({exc}); stopping\n".encode())
             os._exit(3)
         self._journal_bytes += len(line)
-        if self._journal_bytes > max(self.snapshot_bytes, self.min_compact_bytes):
+        if self._journal_bytes > self.fold_threshold():
             self.compact()
+
+    def fold_threshold(self) -> int:
+        """The journal size (bytes) above which it is folded into a new snapshot."""
+        return max(self.snapshot_bytes // 2, self.min_compact_bytes)
 
     # ------------------------------------------------------------------ the two inputs
 
@@ -628,6 +635,16 @@ class DurableState:
             answer=self.answer,
             **server_options,
         )
+
+    def abandon(self) -> None:
+        """Let the files go without folding the journal, as a killed server does (for tests
+        and benchmarks of the restart)."""
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
 
     def close(self) -> None:
         """Fold the journal into the snapshot and let the files go."""

@@ -378,8 +378,7 @@ def test_a_second_server_on_the_same_file_is_refused(tmp_path: Path, servers: li
 
 def crash(state: DurableState) -> None:
     """Let the files go as a killed server would: no compaction."""
-    state._journal.close()
-    state._lock_file.close()
+    state.abandon()
 
 
 @pytest.mark.parametrize("how", ["killed", "stopped"])
