@@ -162,3 +162,17 @@ def test_keep_alive_connections_stay_open(fake: MTurkFake) -> None:
         conn.getresponse().read()
         assert conn.sock is sock
         conn.close()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [
+        ({"environment": "staging"}, "environment must be one of 'sandbox', 'production'"),
+        ({"timeout": 0}, "timeout must be a number of seconds above 0"),
+        ({"max_body": 0}, "max_body must be a number of bytes above 0"),
+        ({"port": 70000}, "port must be between 0 and 65535"),
+    ],
+)
+def test_bad_server_options_are_refused(fake: MTurkFake, kwargs: Any, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        fake.serve(**kwargs)
