@@ -2,15 +2,13 @@
 
 Real MTurk programs name their endpoint (``endpoint_url="https://mturk-requester-sandbox..."``),
 so ``AWS_ENDPOINT_URL_MTURK`` alone does not reach them. ``server.environ`` therefore also puts a
-small directory on ``PYTHONPATH`` whose ``sitecustomize.py`` imports this module in every Python
-child (and then runs any other ``sitecustomize`` on the path, as Python would have). With
-``PYTEST_MTURK_SERVER`` set, it adds a ``before-send.mturk`` handler to botocore's built-in
-handlers that rewrites each request to an MTurk endpoint to the server's URL for that endpoint's
-environment (``/sandbox`` or ``/production``), and lets botocore send it over HTTP. The server
-accepts the credentials the child signs with if they are shaped like real ones.
-
-Importing this module must stay cheap (it runs at the start of every Python child): it imports
-nothing but the standard library and :mod:`pytest_mturk.transport.hook`.
+small directory on ``PYTHONPATH`` whose ``sitecustomize.py`` (:data:`SITECUSTOMIZE`) waits, in
+every Python child, for botocore to be imported, then imports this module (and it runs any other
+``sitecustomize`` on the path, as Python would have). With ``PYTEST_MTURK_SERVER`` set, a
+``before-send.mturk`` handler joins botocore's built-in handlers; it rewrites each request to an
+MTurk endpoint to the server's URL for that endpoint's environment (``/sandbox`` or
+``/production``) and lets botocore send it over HTTP. The server accepts the credentials the
+child signs with if they are shaped like real ones.
 """
 
 from __future__ import annotations
@@ -47,19 +45,44 @@ ENV_TOKEN = "PYTEST_MTURK_TOKEN"
 _SANDBOX_PREFIX = "mturk-requester-sandbox."
 _PRODUCTION_PREFIX = "mturk-requester."
 
-#: Written to the directory ``server.environ`` puts on PYTHONPATH.
+#: Written to the directory ``server.environ`` puts on PYTHONPATH. It imports nothing but the
+#: standard library until botocore.session is imported, so a child that never calls MTurk pays
+#: next to nothing for it.
 SITECUSTOMIZE = '''\
 """Written by pytest-mturk: route this process's MTurk calls to a pytest-mturk server."""
 import os as _os
 import sys as _sys
 
+
+class _RouteWhenBotocoreLoads:
+    """Installs the routing right after botocore.session is imported."""
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != "botocore.session":
+            return None
+        if self in _sys.meta_path:
+            _sys.meta_path.remove(self)
+        import importlib.machinery
+
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return spec
+        original = spec.loader.exec_module
+
+        def exec_module(module):
+            original(module)
+            try:
+                from pytest_mturk.transport import route
+            except ImportError:  # pytest-mturk is not installed for this interpreter
+                return
+            route.install_from_environment()
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
 if _os.environ.get("PYTEST_MTURK_SERVER"):
-    try:
-        from pytest_mturk.transport import route as _route
-    except ImportError:  # pytest-mturk is not installed for this interpreter: nothing to route
-        pass
-    else:
-        _route.install_from_environment()
+    _sys.meta_path.insert(0, _RouteWhenBotocoreLoads())
 
 
 def _chain():
