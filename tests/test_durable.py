@@ -183,6 +183,7 @@ def test_every_answered_call_survives_kill_9_mid_stream(
             with lock:
                 if len(hits) >= target:
                     break
+            assert any(t.is_alive() for t in threads), "the clients stopped before the kill"
             stop.wait(0.005)
         server.kill()  # while the clients are mid-request
         stop.set()
