@@ -155,6 +155,32 @@ def header(headers: Headers, name: str) -> str | None:
     return None if value is None else str(value)
 
 
+def _non_standard(token: str) -> Any:
+    raise SerializationException(f"Non-standard token '{token}': JSON numbers are finite.")
+
+
+def parse_body(body: bytes | str | None) -> dict[str, Any]:
+    """A request body as the JSON object it must be, or ``SerializationException``.
+
+    Python's parser takes more than JSON does: ``NaN`` and ``Infinity`` are refused, and so is
+    nesting deeper than the parser can follow (a ``RecursionError``). A number too large for a
+    float (``1e400``) reads as infinity, which the input checks refuse where a number is due.
+    """
+    if not body:
+        return {}
+    try:
+        params = json.loads(body, parse_constant=_non_standard)
+    except RecursionError as exc:
+        raise SerializationException(
+            "The document is nested too deeply to be read as the operation's input."
+        ) from exc
+    except ValueError as exc:  # malformed JSON, undecodable bytes, too many digits
+        raise SerializationException("Start of structure or map found where not expected.") from exc
+    if not isinstance(params, dict):
+        raise SerializationException("Start of structure or map found where not expected.")
+    return params
+
+
 def handle(
     backend: Backend, headers: Headers, body: bytes | str | None, host: str
 ) -> tuple[int, bytes, str | None]:
@@ -187,14 +213,7 @@ def handle(
             backend.credentials.refused(key)
             raise UnrecognizedClientException()
         env_name, is_sandbox = environment_of(host)
-        try:
-            params = json.loads(body) if body else {}
-        except ValueError as exc:
-            raise SerializationException(
-                "Start of structure or map found where not expected."
-            ) from exc
-        if not isinstance(params, dict):
-            raise SerializationException("Start of structure or map found where not expected.")
+        params = parse_body(body)
         injected = faults.pick(operation, params) if faults.active else None
         if isinstance(injected, MTurkServiceError):  # a rate limit
             raise injected
@@ -202,7 +221,7 @@ def handle(
             if injected.connection_level:
                 raise TransportFault(injected.error)
             raise injected.service_error()
-        validate_input(operation, params)
+        params = validate_input(operation, params)
         result = service.call(operation, env_name, is_sandbox, key, params)
         payload = result if isinstance(result, bytes) else json.dumps(result).encode()
         if injected is not None:  # applied, and the answer is lost

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pytest_mturk.service.errors import (
+    AmountTooLarge,
     AmountTooSmall,
     BlankValue,
     InvalidAmount,
@@ -39,8 +40,16 @@ def not_blank(params: dict[str, Any], key: str) -> None:
         raise BlankValue(key)
 
 
+#: Amounts are below $10^15 [unconfirmed]: the pattern ``^[0-9]+(\.)?[0-9]{0,2}$`` allows any
+#: number of digits, and a billion assignments of less than this, with fees, still sum exactly
+#: in Decimal's 28 digits.
+MAX_AMOUNT = Decimal(10) ** 15
+CENT = Decimal("0.01")
+
+
 def money(params: dict[str, Any], key: str, minimum: str = "0.01") -> Decimal:
-    """A CurrencyAmount (its pattern is checked by validation first), at least ``minimum``."""
+    """A CurrencyAmount (its pattern is checked by validation first): at least ``minimum``,
+    below :data:`MAX_AMOUNT`. Every money member of the API (Reward, BonusAmount) comes here."""
     text = params[key]
     try:
         amount = Decimal(text)
@@ -48,4 +57,6 @@ def money(params: dict[str, Any], key: str, minimum: str = "0.01") -> Decimal:
         raise InvalidAmount(text, key) from exc
     if amount < Decimal(minimum):
         raise AmountTooSmall(text, key, minimum)
-    return amount.quantize(Decimal("0.01"))
+    if amount >= MAX_AMOUNT:
+        raise AmountTooLarge(text, key, f"{MAX_AMOUNT:f}")
+    return amount.quantize(CENT)

@@ -154,6 +154,21 @@ class AmountTooSmall(_Parameter):
         super().__init__(text=text, key=key, minimum=minimum)
 
 
+class AmountTooLarge(_Parameter):
+    """A Reward or BonusAmount of $10^15 or more (the pattern allows any number of digits)."""
+
+    TEMPLATE = "The value {text} is invalid for {key}. The amount must be less than ${limit}."
+    PARAMETER = "{key}"
+    CONFIDENCE = "unconfirmed"
+    NOTE = (
+        "no limit is documented; the fake's keeps every sum it makes (a billion assignments, "
+        "fees, balances) exact"
+    )
+
+    def __init__(self, text: str, key: str, limit: str) -> None:
+        super().__init__(text=text, key=key, limit=limit)
+
+
 class InvalidNextToken(_Parameter):
     """A NextToken the fake did not issue, or one of another listing."""
 

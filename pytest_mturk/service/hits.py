@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import math
 from typing import TYPE_CHECKING, Any
 
 from pytest_mturk.service import checks, errors
@@ -234,8 +234,31 @@ def _id_only(hit: HIT) -> dict[str, Any]:
     return {"HITId": hit.id}
 
 
+_DAYS = ("Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed")  # 1970-01-01 was a Thursday
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _java_date(ts: float) -> str:
-    return time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(ts))
+    """``ts`` as Java's ``Date.toString()`` writes it in UTC (``Wed Jan 01 00:00:00 UTC 2020``),
+    for any finite timestamp: the proleptic Gregorian calendar, computed from whole days (Howard
+    Hinnant's ``civil_from_days``), so years outside 1-9999 do not overflow ``time.gmtime``."""
+    seconds = math.floor(ts)
+    days, rest = divmod(seconds, 86_400)
+    z = days + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    year = yoe + era * 400 + (month <= 2)
+    hour, rest = divmod(rest, 3600)
+    minute, second = divmod(rest, 60)
+    return (
+        f"{_DAYS[days % 7]} {_MONTHS[month - 1]} {day:02d} "
+        f"{hour:02d}:{minute:02d}:{second:02d} UTC {year}"
+    )
 
 
 @operation("UpdateExpirationForHIT")

@@ -18,7 +18,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
 from pytest_mturk.clock import Clock
-from pytest_mturk.errors import MTurkServiceError
 from pytest_mturk.ledgers import Ledgers, Notification
 from pytest_mturk.options import FakeOptions
 from pytest_mturk.service.errors import (
@@ -239,17 +238,19 @@ class Service:
             env = self.envs.get(env_name)
             if env is not None and access_key in env.worlds:
                 return handler(self, env.worlds[access_key], params)
-            # A requester's first call makes its world; if that call fails, the world (and the
-            # ids drawn for it) is taken back, so the failed call changes nothing.
+            # A requester's first call makes its world; if that call fails, for whatever
+            # reason (an MTurk error, or a bug of the fake answered as a ServiceFault), the
+            # world and the ids drawn since are taken back, so the failed call changes nothing.
             rng_state = self.rng.getstate()
+            ids = set(self.ids)
             world = self.world(env_name, is_sandbox, access_key)
             try:
                 return handler(self, world, params)
-            except MTurkServiceError:
+            except BaseException:
                 del world.env.worlds[access_key]
                 if env is None:
                     del self.envs[env_name]
-                self.ids.discard(world.customer_id)
+                self.ids.intersection_update(ids)
                 self.rng.setstate(rng_state)
                 raise
 
