@@ -391,8 +391,6 @@ def test_send_bonus_rules(client: Any, fake: MTurkFake) -> None:
         client.send_bonus(WorkerId=w.worker_id, BonusAmount="1.00", AssignmentId=a, Reason="r")
     assert "does not exist" in error_of(exc)[1]
     w.submit(a, {"q": "a"})
-    with pytest.raises(client.exceptions.RequestError):  # not reviewed yet
-        client.send_bonus(WorkerId=w.worker_id, BonusAmount="1.00", AssignmentId=a, Reason="r")
     client.approve_assignment(AssignmentId=a)
     with pytest.raises(ClientError) as exc:
         client.send_bonus(WorkerId=other.worker_id, BonusAmount="1.00", AssignmentId=a, Reason="r")
@@ -427,6 +425,46 @@ def test_send_bonus_rules(client: Any, fake: MTurkFake) -> None:
         ("1.50", "great", w.worker_id)
     ]
     assert client.list_bonus_payments(HITId=hit["HITId"])["NumResults"] == 1
+
+
+def test_bonus_before_approval_as_otree_pays(
+    client: Any, prod_client: Any, fake: MTurkFake
+) -> None:
+    """Regression: a bonus on Submitted (not yet reviewed) work was refused. oTree's payment
+    view bonuses first and approves afterwards, on purpose ("approve assignment should happen
+    AFTER bonus, so that if bonus fails, the user will still show up in
+    assignments_not_reviewed"; oTree-org/otree-core, otree/views/mturk.py)."""
+    for requester in (client, prod_client):
+        hit = requester.create_hit(**hit_args(MaxAssignments=1))["HIT"]
+        w = fake.workers.create()
+        a = w.do(hit["HITId"], {"completion_code": "X1"})
+        # oTree's PayMTurk, step by step:
+        requester.send_bonus(
+            WorkerId=w.worker_id,
+            AssignmentId=a,
+            BonusAmount="1.25",
+            UniqueRequestToken=f"{w.worker_id}_{a}",
+            Reason="Thank you",
+        )
+        assert requester.get_assignment(AssignmentId=a)["Assignment"]["AssignmentStatus"] == (
+            "Submitted"
+        )
+        requester.approve_assignment(AssignmentId=a)
+        fake.assert_bonus_paid(w.worker_id, Decimal("1.25"), reason="Thank you")
+        fake.assert_paid(w.worker_id, Decimal("0.50"))
+        # Paying again (the approval failed, the payment page is sent again): the token says no.
+        with pytest.raises(requester.exceptions.RequestError) as exc:
+            requester.send_bonus(
+                WorkerId=w.worker_id,
+                AssignmentId=a,
+                BonusAmount="1.25",
+                UniqueRequestToken=f"{w.worker_id}_{a}",
+                Reason="Thank you",
+            )
+        assert "has already been processed" in error_of(exc)[1]
+    balance = prod_client.get_account_balance()["AvailableBalance"]
+    # production: reward 0.50 + fee 0.10, bonus 1.25 + fee 0.25
+    assert Decimal(balance) == Decimal(fake.service.options.balance) - Decimal("2.10")
 
 
 def test_bonus_for_rejected_work_is_allowed(client: Any, fake: MTurkFake) -> None:

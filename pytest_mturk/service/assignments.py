@@ -112,9 +112,10 @@ def send_bonus(svc: Service, world: World, params: Params) -> dict[str, Any]:
         raise errors.AssignmentDoesNotExist(params["AssignmentId"])
     if a.worker_id != worker_id:
         raise errors.NotTheAssignmentsWorker(worker_id, a.id)
-    if a.status == SUBMITTED:
-        # Legacy GrantBonus rule: the work must be approved or rejected first.
-        raise errors.InvalidAssignmentState("Approved,Rejected")
+    # Submitted work may be paid a bonus before it is reviewed: oTree's payment view sends the
+    # bonus first and approves afterwards, so that a failed bonus leaves the worker unreviewed
+    # (oTree-org/otree-core, otree/views/mturk.py). The legacy GrantBonus rule (approved or
+    # rejected first) does not hold for the 2017 API.
     token = params.get("UniqueRequestToken")
     if token is not None:
         check_token(world.bonus_tokens, token, token, now)

@@ -364,7 +364,7 @@ class AssignmentDoesNotExist(_Request):
 
 class InvalidAssignmentState(_Request):
     """An assignment in a state the operation does not take (GetAssignment on work in
-    progress, Approve/Reject of reviewed work, SendBonus on unreviewed work)."""
+    progress, Approve/Reject of reviewed work)."""
 
     CODE = "AWS.MechanicalTurk.InvalidAssignmentState"
     TEMPLATE = "This operation can be called with a status of: {allowed}"

@@ -1126,15 +1126,15 @@ CASES: list[Case] = [
     ),
     Case(
         "SendBonus",
-        "unreviewed",
+        "unreviewed-other-worker",
         lambda i: {
-            "WorkerId": i["w2"],
+            "WorkerId": i["w1"],
             "BonusAmount": "0.10",
             "AssignmentId": i["a_submitted"],
             "Reason": "r",
         },
-        RE,
-        MT + "InvalidAssignmentState",
+        PVE,
+        MT + "InvalidParameterValue",
     ),
     Case(
         "SendBonus",

@@ -402,11 +402,12 @@ class FakeMachine(RuleBasedStateMachine):
             assert a.status == "Submitted"
             a.status = "Rejected"
 
-    @precondition(lambda self: bool(self._visible("Approved", "Rejected")))
+    @precondition(lambda self: bool(self._visible("Submitted", "Approved", "Rejected")))
     @rule(data=st.data())
     def bonus(self, data: st.DataObject) -> None:
         self.sync()
-        a = data.draw(st.sampled_from(self._visible("Approved", "Rejected")))
+        # Unreviewed work takes a bonus too (oTree pays the bonus before it approves).
+        a = data.draw(st.sampled_from(self._visible("Submitted", "Approved", "Rejected")))
         m = self.model.hits[a.hit]
         try:
             self.client(m.where).send_bonus(
