@@ -13,9 +13,21 @@ from pytest_mturk.service import access, qualification_requests, worker_actions,
 from pytest_mturk.service.model import WorkerProfile
 from pytest_mturk.service.state import Service
 
-__all__ = ["Worker", "Workers", "faker_for"]
+__all__ = ["WORKER_ID_RULE", "Worker", "Workers", "check_worker_id", "faker_for"]
 
-WORKER_ID = re.compile(r"A[A-Z0-9]{12,13}")
+#: The API's WorkerId (``CustomerId``): pattern ``^A[A-Z0-9]+$``, at most 64 characters
+#: (botocore's model). Real ids are 13-14 characters (A + 12-13), which is what the fake makes;
+#: client test suites use others (``A1FAKEWORKER0001``), and every id the API takes is taken.
+WORKER_ID = re.compile(r"A[A-Z0-9]{1,63}")
+WORKER_ID_RULE = "the API's WorkerId pattern ^A[A-Z0-9]+$, at most 64 characters"
+
+
+def check_worker_id(worker_id: object) -> str:
+    """``worker_id`` if the API would take it as a WorkerId, else ValueError saying the rule."""
+    if not isinstance(worker_id, str) or not WORKER_ID.fullmatch(worker_id):
+        raise ValueError(f"{worker_id!r} is not an MTurk worker id: it must match {WORKER_ID_RULE}")
+    return worker_id
+
 
 # Faker locale for a worker's country (default en_US).
 _LOCALES = {
@@ -193,7 +205,9 @@ class Workers:
         rejected: int = 0,
         submitted: int | None = None,
     ) -> Worker:
-        """A new worker with a realistic id and a Faker-made profile (repeatable under the seed).
+        """A new worker with a realistic id (A + 12-13 letters and digits) and a Faker-made
+        profile (repeatable under the seed). ``worker_id`` may be any id the API takes
+        (:data:`WORKER_ID_RULE`); others are refused with ValueError.
 
         ``approved`` / ``rejected`` / ``submitted`` are work done before the test began; they feed
         the system qualifications (NumberHITsApproved, PercentAssignmentsApproved).
@@ -202,11 +216,8 @@ class Workers:
         with svc.lock:
             if worker_id is None:
                 worker_id = svc.new_worker_id()
-            elif not WORKER_ID.fullmatch(worker_id):
-                raise ValueError(
-                    f"{worker_id!r} is not shaped like an MTurk worker id (A + 12-13 upper-case "
-                    "letters and digits)"
-                )
+            else:
+                check_worker_id(worker_id)
             if worker_id in self._service.profiles:
                 raise ValueError(f"worker {worker_id} already exists")
             country = country.upper()
@@ -232,8 +243,11 @@ class Workers:
             return Worker(self._service, profile)
 
     def get(self, worker_id: str) -> Worker:
-        """The worker with this id; any well-formed id the fake has met is a worker it knows."""
-        profile = self._service.profiles.get(worker_id)
+        """The worker with this id; any well-formed id the fake has met is a worker it knows.
+
+        ValueError for an id the API would not take (see :data:`WORKER_ID_RULE`), KeyError for
+        one the fake never met."""
+        profile = self._service.profiles.get(check_worker_id(worker_id))
         if profile is None:
             if worker_id not in self._service.known_workers:
                 raise KeyError(worker_id)

@@ -59,6 +59,41 @@ def test_any_well_formed_worker_id_is_known(client: Any, fake: MTurkFake) -> Non
     assert fake.workers.get("A1B2C3D4E5F6G7").worker_id == "A1B2C3D4E5F6G7"
 
 
+@pytest.mark.parametrize(
+    "worker_id",
+    ["A1FAKEWORKER0001", "AB", "A" + "Z9" * 31 + "X", "A3SAMPLEWORKER", "A1234567890AB"],
+)
+def test_every_id_the_api_takes_is_a_worker_id(
+    client: Any, fake: MTurkFake, worker_id: str
+) -> None:
+    """Regression: ids outside A + 12-13 characters (client test suites use
+    ``A1FAKEWORKER0001``) were refused by ``fake.workers.create`` and by ``fake.workers.get``
+    once a requester had named them, though the API's WorkerId (``^A[A-Z0-9]+$``, at most 64
+    characters) takes them."""
+    assert len(worker_id) <= 64
+    created = fake.workers.create(worker_id)
+    assert fake.workers.get(worker_id).profile is created.profile
+    hit = client.create_hit(**hit_args())["HIT"]
+    assignment_id = created.do(hit["HITId"], {"answer": "x"})
+    assignment = client.get_assignment(AssignmentId=assignment_id)["Assignment"]
+    assert assignment["WorkerId"] == worker_id
+    # An id a requester named first (no profile yet) is looked up as well.
+    client.create_worker_block(WorkerId="A1FAKEWORKER0002", Reason="spam")
+    assert fake.workers.get("A1FAKEWORKER0002").worker_id == "A1FAKEWORKER0002"
+
+
+@pytest.mark.parametrize(
+    "worker_id", ["A", "a1FAKEWORKER", "B1FAKEWORKER0001", "A1FAKE-WORKER", "A" * 65, "", "A1 X"]
+)
+def test_malformed_worker_ids_are_refused_naming_the_pattern(
+    fake: MTurkFake, worker_id: str
+) -> None:
+    for call in (fake.workers.create, fake.workers.get):
+        with pytest.raises(ValueError, match=r"\^A\[A-Z0-9\]\+\$, at most 64 characters"):
+            call(worker_id)
+    assert worker_id not in fake.service.known_workers
+
+
 def test_strict_workers_refuse_unknown_ids(client: Any) -> None:
     with MTurkFake(strict_workers=True):
         with pytest.raises(ClientError) as exc:
