@@ -107,6 +107,46 @@ def test_simple_plurality_on_reviewable(client: Any, fake: MTurkFake) -> None:
     assert statuses == ["Approved", "Approved", "Rejected"]
 
 
+def test_hit_level_results_about_assignments_are_in_the_hit_report(
+    client: Any, fake: MTurkFake
+) -> None:
+    """Regression: SimplePlurality's results about assignments (WorkerAgreementScore, ...)
+    were put in the AssignmentReviewReport. The report is chosen by the policy's level: "HIT-level
+    Review Policies will often emit results about both the HIT itself and its Assignments, while
+    Assignment-level review policies generally only emit results about the Assignment itself"
+    (the API model, ReviewResultDetail.SubjectId)."""
+    hit = client.create_hit(
+        **hit_args(
+            MaxAssignments=2,
+            AssignmentReviewPolicy=smka(),
+            HITReviewPolicy=plurality(ApproveIfWorkerAgreementScoreIsAtLeast=100),
+        )
+    )["HIT"]
+    a = fake.workers.create().do(hit["HITId"], {"q1": "cat", "q2": "dog"})
+    b = fake.workers.create().do(hit["HITId"], {"q1": "cat", "q2": "dog"})
+    report = client.list_review_policy_results_for_hit(HITId=hit["HITId"])
+    hit_results = report["HITReviewReport"]["ReviewResults"]
+    about_assignments = {
+        (r["SubjectId"], r["Key"]) for r in hit_results if r["SubjectType"] == "Assignment"
+    }
+    assert about_assignments == {
+        (x, key)
+        for x in (a, b)
+        for key in ("WorkerAgreementScore", "PluralityAnswersCorrect", "PluralityAnswersIncorrect")
+    }
+    assert {r["SubjectId"] for r in hit_results if r["SubjectType"] == "HIT"} == {hit["HITId"]}
+    # The assignment-level policy's report holds its own results only.
+    assignment_keys = {r["Key"] for r in report["AssignmentReviewReport"]["ReviewResults"]}
+    assert assignment_keys == {"KnownAnswerCorrect", "KnownAnswerScore"}
+    only = client.list_review_policy_results_for_hit(
+        HITId=hit["HITId"], PolicyLevels=["Assignment"]
+    )
+    assert "HITReviewReport" not in only
+    assert all(
+        r["Key"] != "WorkerAgreementScore" for r in only["AssignmentReviewReport"]["ReviewResults"]
+    )
+
+
 @pytest.mark.parametrize(
     ("slot", "policy"),
     [

@@ -58,8 +58,21 @@ class ReviewEngine:
         self.svc = svc
 
     def _result(
-        self, hit: HIT, subject: str, kind: str, key: str, value: str, qid: str | None = None
+        self,
+        hit: HIT,
+        level: str,
+        subject: str,
+        kind: str,
+        key: str,
+        value: str,
+        qid: str | None = None,
     ) -> None:
+        """Record a result of the policy at ``level`` about ``subject`` (a ``kind``).
+
+        The report is the policy's level, not the subject's kind: "HIT-level Review Policies
+        will often emit results about both the HIT itself and its Assignments" (the API model's
+        ReviewResultDetail.SubjectId), so SimplePlurality's WorkerAgreementScore of an
+        assignment is in the HITReviewReport."""
         r: dict[str, Any] = {
             "ActionId": self.svc.new_id(),
             "SubjectId": subject,
@@ -69,7 +82,7 @@ class ReviewEngine:
             r["QuestionId"] = qid
         r["Key"] = key
         r["Value"] = value
-        (hit.review_results if kind == "Assignment" else hit.hit_review_results).append(r)
+        (hit.review_results if level == "Assignment" else hit.hit_review_results).append(r)
 
     def _action(
         self,
@@ -218,9 +231,11 @@ class ReviewEngine:
         for qid, right in key.items():
             ok = bool(right) and given.get(qid) == right
             correct += ok
-            self._result(hit, a.id, "Assignment", "KnownAnswerCorrect", "1" if ok else "0", qid)
+            self._result(
+                hit, "Assignment", a.id, "Assignment", "KnownAnswerCorrect", "1" if ok else "0", qid
+            )
         score = correct * 100 // len(key) if key else 0
-        self._result(hit, a.id, "Assignment", "KnownAnswerScore", str(score))
+        self._result(hit, "Assignment", a.id, "Assignment", "KnownAnswerScore", str(score))
         a.known_answer_score = score
         n = len(key)
         what = "one known answer" if n == 1 else f"{n} known answers"
@@ -273,22 +288,29 @@ class ReviewEngine:
             best, count = max(votes.items(), key=lambda kv: kv[1])
             score = count * 100 // sum(votes.values())
             found = score >= threshold and list(votes.values()).count(count) == 1
-            self._result(hit, hit.id, "HIT", "AgreedAnswerFound", "true" if found else "false", qid)
-            self._result(hit, hit.id, "HIT", "AnswerAgreementScore", str(score), qid)
+            self._result(
+                hit, "HIT", hit.id, "HIT", "AgreedAnswerFound", "true" if found else "false", qid
+            )
+            self._result(hit, "HIT", hit.id, "HIT", "AnswerAgreementScore", str(score), qid)
             if found:
                 agreed[qid] = best
-                self._result(hit, hit.id, "HIT", "AgreedAnswer", "|".join(sorted(best)), qid)
+                self._result(hit, "HIT", hit.id, "HIT", "AgreedAnswer", "|".join(sorted(best)), qid)
         hit_score = len(agreed) * 100 // evaluated if evaluated else 0
-        self._result(hit, hit.id, "HIT", "HitAgreementScore", str(hit_score))
+        self._result(hit, "HIT", hit.id, "HIT", "HitAgreementScore", str(hit_score))
         for a in considered:
             given = answers[a.id]
             relevant = [q for q in agreed if given.get(q)]
             right = sum(given[q] == agreed[q] for q in relevant)
             worker_score = right * 100 // len(relevant) if relevant else 0
-            self._result(hit, a.id, "Assignment", "WorkerAgreementScore", str(worker_score))
-            self._result(hit, a.id, "Assignment", "PluralityAnswersCorrect", str(right))
+            self._result(hit, "HIT", a.id, "Assignment", "WorkerAgreementScore", str(worker_score))
+            self._result(hit, "HIT", a.id, "Assignment", "PluralityAnswersCorrect", str(right))
             self._result(
-                hit, a.id, "Assignment", "PluralityAnswersIncorrect", str(len(relevant) - right)
+                hit,
+                "HIT",
+                a.id,
+                "Assignment",
+                "PluralityAnswersIncorrect",
+                str(len(relevant) - right),
             )
             if relevant:
                 self._judge(hit, "HIT", a, at, policy, worker_score, "WorkerAgreementScore")
