@@ -871,6 +871,7 @@ def test_test_duration_is_enforced_from_when_the_test_began(client: Any, fake: M
         "QualificationTypeId"
     ]
     slow, quick = fake.workers.create(), fake.workers.create()
+    fake.clock.freeze()  # "exactly 600 s ago" below must not age while the test runs
     began = fake.clock.time()
     fake.clock.advance(seconds=601)
     svc = fake.service

@@ -261,6 +261,12 @@ def _java_date(ts: float) -> str:
     )
 
 
+def _microseconds(ts: float) -> int:
+    """Epoch seconds as whole microseconds: the precision of a ``datetime`` and of what botocore
+    sends, at which a client's "now" and the fake's are compared."""
+    return round(ts * 1_000_000)
+
+
 @operation("UpdateExpirationForHIT")
 def update_expiration_for_hit(svc: Service, world: World, params: Params) -> dict[str, Any]:
     now = svc.now()
@@ -272,23 +278,28 @@ def update_expiration_for_hit(svc: Service, world: World, params: Params) -> dic
     check_token(world.tokens, token, token, now)
     if hit.status == DISPOSED:
         raise errors.InvalidHITState(hit.status, LIVE_STATUSES)
-    if expire_at <= now:
+    # "Expire now": clients send their own datetime.now(), to the microsecond. It is compared
+    # with the exact fake time, not the millisecond one, or "now" would look like a moment
+    # still to come (and be refused as an extension of about -3600 s).
+    if _microseconds(expire_at) <= _microseconds(svc.exact_now()):
         world.tokens[token] = now
         if not hit.expired:
             hit.expiration = now
             svc.expire(hit, now)
         return {}
     # An extension: the increment over the current expiration (or now, for an expired HIT) must
-    # be 60 s .. 1 year; shortening is refused (aws-sdk-ruby#2065, real wording).
+    # be 60 s .. 1 year; shortening is refused (aws-sdk-ruby#2065, real wording). The new
+    # expiration is kept to the millisecond, as every time the service records.
     base = max(hit.expiration, now) if hit.expired else hit.expiration
     increment = int(expire_at - base)
     if not 60 <= increment <= YEAR:
         raise errors.ValueOutOfRange(increment, "ExpirationIncrementInSeconds", 60, YEAR)
+    until = int(expire_at * 1000) / 1000
     was_expired = hit.expired
     if was_expired and hit.available > 0:
         svc.check_funds(world, hit.available * svc.slot_cost(hit))
     world.tokens[token] = now
-    svc.extend(hit, now, until=expire_at)
+    svc.extend(hit, now, until=until)
     return {}
 
 

@@ -144,9 +144,12 @@ def worker_request(
                 )
         else:
             assert qt.test_duration is not None
-            if started_at is not None and now - started_at > qt.test_duration:
+            # started_at comes from the test (a datetime, to the microsecond): compared with
+            # the exact fake time, not the millisecond one.
+            took = svc.exact_now() - started_at if started_at is not None else 0.0
+            if took > qt.test_duration:
                 raise WorkerActionError(
-                    f"Worker {worker_id} took {now - started_at:.0f} s on the test of "
+                    f"Worker {worker_id} took {took:.0f} s on the test of "
                     f"QualificationType {type_id}; TestDurationInSeconds is {qt.test_duration}.",
                     "test_duration",
                 )

@@ -160,11 +160,14 @@ class Service:
     @contextmanager
     def step(self) -> Iterator[float]:
         """``with svc.step() as now:`` hold the lock, with whatever fell due applied; ``now`` is
-        the fake time. Every worker-side entry point runs inside one."""
+        the fake time (as :meth:`now` writes it). Every worker-side entry point runs inside one.
+
+        What fell due is found by comparing due times with the exact time, not the millisecond
+        one: a due time need not be a whole millisecond (an autopilot delay of 0.5005 s)."""
         with self.lock:
-            now = self.now()
-            self.process_due(now)
-            yield now
+            exact = self.exact_now()
+            self.process_due(exact)
+            yield int(exact * 1000) / 1000
 
     # ----------------------------------------------------------------- hooks
 
@@ -197,8 +200,15 @@ class Service:
         return f"{self.aux_rng.getrandbits(4 * length):0{length}x}"
 
     def now(self) -> float:
-        """Fake time in epoch seconds, at millisecond precision."""
+        """Fake time in epoch seconds, at millisecond precision: the time the service records
+        and answers with (a Java ``Date`` on the real service)."""
         return int(self.clock.time() * 1000) / 1000
+
+    def exact_now(self) -> float:
+        """Fake time in epoch seconds at full precision: what times from outside (a client's
+        ``datetime.now()``, which botocore sends to the microsecond) are compared with. Compare
+        them with :meth:`now` and "now" can look like the future, for up to a millisecond."""
+        return self.clock.time()
 
     # ----------------------------------------------------------------- worlds
 

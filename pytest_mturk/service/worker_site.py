@@ -282,7 +282,7 @@ def _upload(services: Iterable[Service], method: str, query: str) -> Answer:
         grant = svc.upload_grants.get(signature)
         if grant is None:
             continue
-        if svc.now() > grant.expires:
+        if svc.exact_now() > grant.expires:  # the exact time: expires is a recorded time
             # An expired S3 presigned URL answers 403 AccessDenied "Request has expired".
             return _s3_error(403, "AccessDenied", "Request has expired")
         data = grant.data()
