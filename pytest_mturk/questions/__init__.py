@@ -12,6 +12,7 @@ from pytest_mturk.questions.answer_key import (
     validate_answer_key_against_test,
 )
 from pytest_mturk.questions.answers import (
+    CROWD_ANSWER_ID,
     AnswerError,
     build_answers_xml,
     parse_answers_xml,
@@ -31,6 +32,7 @@ from pytest_mturk.questions.parse import (
     ParsedQuestion,
     QuestionXMLError,
     html_form_fields,
+    is_crowd_form,
     parse_qualification_test,
     parse_question,
 )
@@ -38,6 +40,7 @@ from pytest_mturk.questions.parse import (
 __all__ = [
     "ANSWERS_NS",
     "ANSWER_KEY_NS",
+    "CROWD_ANSWER_ID",
     "EXTERNAL_QUESTION_NS",
     "HTML_QUESTION_NS",
     "QUESTION_FORM_NS_2005",
@@ -58,6 +61,7 @@ __all__ = [
     "build_answers_xml",
     "generate_answers",
     "html_form_fields",
+    "is_crowd_form",
     "parse_answer_key",
     "parse_answers_xml",
     "parse_qualification_test",

@@ -6,6 +6,7 @@ XML declaration in front, as the real service returns them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
 from lxml import etree
@@ -24,6 +25,7 @@ from pytest_mturk.questions.parse import (
 )
 
 __all__ = [
+    "CROWD_ANSWER_ID",
     "XML_DECLARATION",
     "AnswerError",
     "build_answers_xml",
@@ -42,6 +44,10 @@ _ANSWER_CONTENT: list[Particle] = [
 ]
 
 _EMPTY_ANSWERS = f'<{_ROOT} xmlns="{ANSWERS_NS}"/>'
+
+#: The one QuestionIdentifier of a crowd-form's answer: its FreeText is a JSON list holding one
+#: object of the form's fields (AWS MTurk Developer Guide, "Retrieving results").
+CROWD_ANSWER_ID = "taskAnswers"
 
 AnswerValue = str | Sequence[str] | bytes
 
@@ -132,8 +138,16 @@ def build_answers_xml(
     becomes ``FreeText``; a list of strings becomes one ``FreeText`` with the values joined by
     "|", which is how MTurk submits a multi-valued form field (e.g. several checked checkboxes).
 
+    For an HTMLQuestion whose form is a ``<crowd-form>`` (Crowd HTML Elements), the fields are
+    one Answer, as MTurk stores them: QuestionIdentifier ``taskAnswers``, FreeText a JSON list
+    holding one object of the fields (a string, or a list of strings for a multi-valued field).
+    Answers that are already that one field (``{"taskAnswers": "[...]"}``, what the crowd-form's
+    own script posts) are kept as they are.
+
     Raises AnswerError for answers the question cannot take.
     """
+    if question is not None and question.crowd_form:
+        answers = _crowd_form_answers(answers)
     known = _form_questions(question)
     keys = upload_keys or {}
     root = etree.fromstring(_EMPTY_ANSWERS)  # the default namespace, without a prefix
@@ -156,6 +170,25 @@ def build_answers_xml(
         else:
             _sub(answer, "FreeText", "|".join(value))
     return XML_DECLARATION + etree.tostring(root, encoding="ASCII").decode("ascii")
+
+
+def _crowd_form_answers(answers: Mapping[str, AnswerValue]) -> dict[str, AnswerValue]:
+    """A crowd-form's fields as its one ``taskAnswers`` field: ``[{field: value, ...}]`` (JSON,
+    compact, as the crowd-form's script writes it)."""
+    if set(answers) == {CROWD_ANSWER_ID} and isinstance(answers[CROWD_ANSWER_ID], str):
+        return dict(answers)  # already what the crowd-form posts
+    fields: dict[str, str | list[str]] = {}
+    for name, value in answers.items():
+        given: object = name  # typed str, but callers' mappings are not checked
+        if not isinstance(given, str) or not name:
+            raise AnswerError(f"a crowd-form field name must be a non-empty string, got {name!r}")
+        if isinstance(value, bytes):
+            raise AnswerError(
+                f'"{name}": file uploads (bytes) need a QuestionForm FileUploadAnswer'
+            )
+        fields[name] = value if isinstance(value, str) else [str(v) for v in value]
+    text = json.dumps([fields], separators=(",", ":"), ensure_ascii=False)
+    return {CROWD_ANSWER_ID: text}
 
 
 def _answers_root(xml: str) -> etree._Element:

@@ -30,6 +30,7 @@ __all__ = [
     "ParsedQuestion",
     "QuestionXMLError",
     "html_form_fields",
+    "is_crowd_form",
     "parse_qualification_test",
     "parse_question",
 ]
@@ -93,6 +94,12 @@ class ParsedQuestion:
     external_url: str | None
     frame_height: int | None
     html: str | None
+
+    @property
+    def crowd_form(self) -> bool:
+        """Whether this is an HTMLQuestion whose form is a Crowd HTML Elements ``<crowd-form>``
+        (its answers are stored as one ``taskAnswers`` JSON answer)."""
+        return self.kind == "HTMLQuestion" and self.html is not None and is_crowd_form(self.html)
 
 
 FieldKind = Literal[
@@ -560,6 +567,18 @@ class _Fields:
             self.add(group, "radio", opts, required)
         elif tag.startswith("crowd-") and tag != "crowd-radio-button":
             self.add(name, "other", (), required)
+
+
+@functools.lru_cache(maxsize=256)
+def is_crowd_form(html: str) -> bool:
+    """Whether ``html`` holds a ``<crowd-form>`` element (Crowd HTML Elements), cached."""
+    if "crowd-form" not in html.lower():
+        return False
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return False
+    return next(doc.iter("crowd-form"), None) is not None
 
 
 @functools.lru_cache(maxsize=256)
