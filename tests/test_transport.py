@@ -358,3 +358,24 @@ def test_boto3_default_session_is_renewed_on_activation_and_dropped_on_stop() ->
         assert _default_session() is fresh
     assert _default_session() is None
     assert fake.calls[0].access_key == "AKIAPYTESTMTURK00000"
+
+
+def test_every_callback_waiting_for_a_module_runs(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "latecomer.py").write_text("VALUE = 1\n")
+    code = (
+        "from pytest_mturk.transport import hook\n"
+        "seen = []\n"
+        "hook.after_import('latecomer', lambda m: seen.append(('first', m.VALUE)))\n"
+        "hook.after_import('latecomer', lambda m: seen.append(('second', m.VALUE)))\n"
+        "import latecomer\n"
+        "hook.after_import('latecomer', lambda m: seen.append(('now', m.VALUE)))\n"
+        "print(seen)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[('first', 1), ('second', 1), ('now', 1)]"

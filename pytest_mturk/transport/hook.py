@@ -72,11 +72,12 @@ def _add_to_builtins(handlers_module: ModuleType) -> None:
 
 
 class _AfterImport(importlib.abc.MetaPathFinder):
-    """Runs ``callback(module)`` right after the module ``name`` is imported, once."""
+    """Runs its callbacks (``callback(module)``) right after the module ``name`` is imported,
+    once. One finder per module name, however many callbacks wait for it."""
 
-    def __init__(self, name: str, callback: Callable[[ModuleType], None]) -> None:
+    def __init__(self, name: str) -> None:
         self.name = name
-        self.callback = callback
+        self.callbacks: list[Callable[[ModuleType], None]] = []
 
     def find_spec(
         self, fullname: str, path: Any, target: ModuleType | None = None
@@ -85,28 +86,39 @@ class _AfterImport(importlib.abc.MetaPathFinder):
             return None
         if self in sys.meta_path:
             sys.meta_path.remove(self)
+        _waiting.pop(self.name, None)
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or spec.loader is None:
             return spec
         loader = spec.loader
         original = loader.exec_module
-        callback = self.callback
+        callbacks = self.callbacks
 
         def exec_module(module: ModuleType) -> None:
             original(module)
-            callback(module)
+            for callback in callbacks:
+                callback(module)
 
         loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
 
 
+#: Module name -> the finder waiting for it to be imported.
+_waiting: dict[str, _AfterImport] = {}
+
+
 def after_import(name: str, callback: Callable[[ModuleType], None]) -> None:
-    """Call ``callback(module)`` now if ``name`` is imported, else right after it is."""
+    """Call ``callback(module)`` now if ``name`` is imported, else right after it is (every
+    callback registered for a module runs, in registration order)."""
     module = sys.modules.get(name)
     if module is not None:
         callback(module)
-    else:
-        sys.meta_path.insert(0, _AfterImport(name, callback))
+        return
+    finder = _waiting.get(name)
+    if finder is None:
+        finder = _waiting[name] = _AfterImport(name)
+        sys.meta_path.insert(0, finder)
+    finder.callbacks.append(callback)
 
 
 _installed = False
