@@ -19,7 +19,14 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import bench_calls, bench_scale, bench_server, bench_startup
+from benchmarks import (
+    bench_calls,
+    bench_durable,
+    bench_scale,
+    bench_server,
+    bench_startup,
+    bench_time,
+)
 from benchmarks.common import Section, Sizes
 from benchmarks.profiling import Hotspots
 from benchmarks.report import render
@@ -41,6 +48,8 @@ SECTIONS: dict[str, tuple[str, SectionRunner]] = {
     "import": ("Import and pytest start-up", lambda s, h: bench_startup.import_cost(s)),
     "memory": ("Memory per stored HIT", lambda s, h: bench_scale.memory(s)),
     "server": ("Server mode", lambda s, h: bench_server.server_mode(s)),
+    "durable": ("Durable server", lambda s, h: bench_durable.durable_server(s)),
+    "time": ("What fake time saves", lambda s, h: bench_time.time_saved(s)),
 }
 
 

@@ -27,6 +27,8 @@ SECTIONS = (
     "Memory per stored HIT",
     "Server mode",
     "HTTP floor",
+    "Durable server",
+    "What fake time saves",
     "## Misses and causes",
 )
 
