@@ -28,6 +28,7 @@ from pytest_mturk.errors import (
 from pytest_mturk.faults import Faults, TransportFault
 from pytest_mturk.ledgers import CallLog, CallRecord
 from pytest_mturk.service import ALL_OPERATIONS, OPERATIONS, Service
+from pytest_mturk.service.render import encode
 from pytest_mturk.validation import validate_input
 
 log = logging.getLogger("pytest_mturk")
@@ -136,7 +137,7 @@ def request_id(service: Service) -> str:
 
 
 def _error(exc: MTurkServiceError, now_ms: int) -> tuple[int, bytes]:
-    return exc.status, json.dumps(exc.body(now_ms)).encode()
+    return exc.status, encode(exc.body(now_ms))
 
 
 class Headers(Protocol):
@@ -223,7 +224,7 @@ def handle(
             raise injected.service_error()
         params = validate_input(operation, params)
         result = service.call(operation, env_name, is_sandbox, key, params)
-        payload = result if isinstance(result, bytes) else json.dumps(result).encode()
+        payload = result if isinstance(result, bytes) else encode(result)
         if injected is not None:  # applied, and the answer is lost
             if injected.connection_level:
                 raise TransportFault(injected.error)

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pytest_mturk import MTurkFake
-from tests.conftest import EXTERNAL_Q, FORM_Q, HTML_Q, error_of, hit_args
+from tests.conftest import EXTERNAL_Q, FORM_Q, HTML_Q, SANDBOX, error_of, hit_args
 
 RECORDED = Path(__file__).resolve().parent / "data" / "recorded"
 TS_MS = r"\(\d{13}( s)?\)$"
@@ -51,6 +51,57 @@ def test_create_hit_shape_matches_the_recorded_sandbox_capture(client: Any) -> N
     for key in ("HITId", "HITTypeId", "HITGroupId"):
         assert len(hit[key]) == 30 and hit[key].isupper() and hit[key].isalnum()
     assert isinstance(hit["CreationTime"], datetime) and hit["CreationTime"].tzinfo is not None
+
+
+def test_responses_are_compact_json_as_the_real_capture(fake: MTurkFake) -> None:
+    """Regression: bodies were written with a space after every ``:`` and ``,``. AWS sends
+    compact JSON: the real 2019 sandbox capture of CreateHITType is 46 bytes for one id."""
+    from tests.reliability.strategies import RawCapture, make_client
+
+    recorded = json.loads((RECORDED / "sandbox-2019-create_hit_type.json").read_text())
+    length = int(recorded["ResponseMetadata"]["HTTPHeaders"]["content-length"])
+    client = make_client("AKIAPYTESTCOMPACT001", SANDBOX)  # its own: a capture stays with it
+    capture = RawCapture(client)
+
+    def body() -> bytes:
+        assert capture.body is not None
+        return capture.body
+
+    response = client.create_hit_type(
+        Title="t", Description="d", Reward="0.50", AssignmentDurationInSeconds=600
+    )
+    assert body() == b'{"HITTypeId":"' + response["HITTypeId"].encode() + b'"}'
+    assert len(body()) == length == 46
+    assert response["ResponseMetadata"]["HTTPHeaders"]["content-length"] == "46"
+
+    def compact(raw: bytes | None) -> bool:
+        assert raw is not None
+        return json.dumps(json.loads(raw), separators=(",", ":")).encode() == raw
+
+    # Every way a body is written: the protocol's encoder (CreateHIT), the cached HIT bytes
+    # (GetHIT), a page of them (ListHITs), pages of dicts, and each error envelope.
+    hit = create(client, MaxAssignments=2)
+    assert compact(capture.body)
+    client.get_hit(HITId=hit["HITId"])
+    assert compact(capture.body) and body().startswith(b'{"HIT":{"HITId":')
+    client.list_hits(MaxResults=5)
+    assert compact(capture.body) and b'"NextToken":' in body()
+    assert b'"HITs":[{' in body()
+    fake.workers.create().do(hit["HITId"], {"answer": "x"})
+    client.list_assignments_for_hit(HITId=hit["HITId"])
+    assert compact(capture.body)
+    for call in (
+        lambda: client.get_hit(HITId="3NOSUCHHIT0000000000000000000X"),  # RequestError
+        lambda: client.create_hit(**hit_args(LifetimeInSeconds=1)),  # ParameterValidationError
+        lambda: client.create_hit(**hit_args(Reward="0.123")),  # ValidationException
+    ):
+        with pytest.raises(ClientError):
+            call()
+        assert compact(capture.body) and body().startswith(b'{"__type":"')
+    fake.faults.add("GetHIT", "ServiceFault", times=None)
+    with pytest.raises(ClientError):
+        client.get_hit(HITId=hit["HITId"])
+    assert compact(capture.body)
 
 
 def test_create_response_and_get_hit_agree_field_for_field(client: Any) -> None:

@@ -204,7 +204,7 @@ def create_hit_with_hit_type(svc: Service, world: World, params: Params) -> dict
 
 @operation("GetHIT")
 def get_hit(svc: Service, world: World, params: Params) -> bytes:
-    return b'{"HIT": ' + hit_json(require_hit(world, params["HITId"])) + b"}"
+    return b'{"HIT":' + hit_json(require_hit(world, params["HITId"])) + b"}"
 
 
 @operation("ListHITs")

@@ -129,5 +129,6 @@ def page_json(
 ) -> bytes:
     """``page_of``, with items already encoded (see ``render.hit_json``): the response body."""
     pieces, taken = _take(items, params, render_json)
-    head = json.dumps(_meta(taken, scope, nonce))[:-1].encode()
-    return b"".join((head, b', "', key.encode(), b'": [', b", ".join(pieces), b"]}"))
+    # Compact JSON, as every response body (``render.encode``, which sits above this module).
+    head = json.dumps(_meta(taken, scope, nonce), separators=(",", ":"))[:-1].encode()
+    return b"".join((head, b',"', key.encode(), b'":[', b",".join(pieces), b"]}"))

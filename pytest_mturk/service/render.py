@@ -16,6 +16,12 @@ from pytest_mturk.service.model import (
 )
 
 
+def encode(data: Any) -> bytes:
+    """A response body: compact JSON (no space after ``:`` or ``,``), as AWS sends it. The real
+    2019 sandbox capture of CreateHITType is 46 bytes for one id (``tests/data/recorded``)."""
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
 def ts(value: float) -> int | float:
     """Epoch seconds as the service writes them: a whole number when the time is whole."""
     whole = int(value)
@@ -78,7 +84,7 @@ def hit_json(hit: HIT) -> bytes:
     cached = hit.json_cache
     if cached is not None and cached[0] == key:
         return cached[1]
-    data = json.dumps(hit_dict(hit)).encode()
+    data = encode(hit_dict(hit))
     hit.json_cache = (key, data)
     return data
 
