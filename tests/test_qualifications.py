@@ -877,12 +877,13 @@ def test_test_duration_is_enforced_from_when_the_test_began(client: Any, fake: M
     svc = fake.service
     with pytest.raises(WorkerActionError) as excinfo:
         qualification_requests.worker_request(
-            svc, slow.worker_id, tid, {"q1": "a"}, started_at=began
+            svc, slow.worker_id, tid, {"q1": "a", "q2": "x"}, started_at=began
         )
     assert excinfo.value.reason == "test_duration"
     assert slow.qualification_value(tid) is None
     # The refused attempt was not recorded: the worker may still take the test.
-    assert qualification_requests.worker_request(svc, slow.worker_id, tid, {"q1": "a"}) is None
+    answers = {"q1": "a", "q2": "x"}
+    assert qualification_requests.worker_request(svc, slow.worker_id, tid, answers) is None
     assert slow.qualification_value(tid) == 33
     within = fake.clock.time() - 600
     assert (
@@ -908,9 +909,10 @@ def test_scored_test_grants_each_worker_their_score(client: Any, fake: MTurkFake
     assert half.request_qualification(tid, {"q1": "a", "q2": "x"}) is None
     assert zero.request_qualification(tid, {"q1": "b", "q2": "x"}) is None
     xml = (
-        f'<QuestionFormAnswers xmlns="{ANSWERS_NS}"><Answer><QuestionIdentifier>q2'
-        "</QuestionIdentifier><SelectionIdentifier>y</SelectionIdentifier></Answer>"
-        "</QuestionFormAnswers>"
+        f'<QuestionFormAnswers xmlns="{ANSWERS_NS}"><Answer><QuestionIdentifier>q1'
+        "</QuestionIdentifier><SelectionIdentifier>b</SelectionIdentifier></Answer><Answer>"
+        "<QuestionIdentifier>q2</QuestionIdentifier><SelectionIdentifier>y"
+        "</SelectionIdentifier></Answer></QuestionFormAnswers>"
     )
     assert by_xml.request_qualification(tid, xml) is None
     scores = {
@@ -933,6 +935,50 @@ def test_scored_test_grants_each_worker_their_score(client: Any, fake: MTurkFake
     with pytest.raises(WorkerActionError) as excinfo:
         half.request_qualification(tid, {"q7": "a"})
     assert excinfo.value.reason == "answers"
+
+
+def test_a_test_without_a_required_answer_is_refused_naming_the_question(
+    client: Any, fake: MTurkFake
+) -> None:
+    """Regression: a qualification test was taken without an answer to a question its Test
+    marks IsRequired (and scored, or left pending, as if complete)."""
+    optional_q3 = (
+        "<Question><QuestionIdentifier>q3</QuestionIdentifier><QuestionContent><Text>Notes"
+        "</Text></QuestionContent><AnswerSpecification><FreeTextAnswer/></AnswerSpecification>"
+        "</Question></QuestionForm>"
+    )
+    test = TEST_FORM.replace("</QuestionForm>", optional_q3)  # q1, q2 required; q3 not
+    keyed = make_type(client, "keyed", Test=test, TestDurationInSeconds=60, AnswerKey=ANSWER_KEY)
+    pending = make_type(client, "pending", Test=test, TestDurationInSeconds=60)
+    workers = {}
+    for qt in (keyed, pending):
+        tid = qt["QualificationTypeId"]
+        worker = workers[tid] = fake.workers.create()
+        for answers, missing in (
+            ({"q1": "a"}, '"q2"'),
+            ({"q2": "y", "q3": "n"}, '"q1"'),
+            ({"q1": [], "q2": "y"}, '"q1"'),  # no selection is no answer
+            ({}, '"q1", "q2"'),
+            (
+                f'<QuestionFormAnswers xmlns="{ANSWERS_NS}"><Answer><QuestionIdentifier>q2'
+                "</QuestionIdentifier><SelectionIdentifier>y</SelectionIdentifier></Answer>"
+                "</QuestionFormAnswers>",
+                '"q1"',
+            ),
+        ):
+            with pytest.raises(WorkerActionError) as excinfo:
+                worker.request_qualification(tid, answers)
+            assert excinfo.value.reason == "answers"
+            assert f"required question{'s' if ',' in missing else ''} {missing}" in str(
+                excinfo.value
+            )
+            assert worker.qualification_value(tid) is None
+        assert client.list_qualification_requests()["NumResults"] == 0
+        # Every required question answered (the optional one left out) is a complete test.
+        worker.request_qualification(tid, {"q1": "a", "q2": "y"})
+    keyed_id = keyed["QualificationTypeId"]
+    assert workers[keyed_id].qualification_value(keyed_id) == 100  # scored at once
+    assert client.list_qualification_requests()["NumResults"] == 1  # the other one waits
 
 
 # ------------------------------------------------------------------------------------- enforcement

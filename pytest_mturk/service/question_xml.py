@@ -120,10 +120,40 @@ def answers_to_xml(
 
 
 def answers_for_test(test: str, answers: Answers, rng: random.Random) -> str:
-    """QuestionFormAnswers XML for a stored qualification Test (as for ``worker.submit``)."""
-    from pytest_mturk.questions import parse_qualification_test  # deferred (lxml)
+    """QuestionFormAnswers XML for a stored qualification Test (as for ``worker.submit``).
 
-    return answers_to_xml(parse_qualification_test(test), answers, rng)
+    Every question the Test marks ``IsRequired`` must be answered (a blank text or no
+    selection is no answer): the worker site does not take the test otherwise, so a refusal
+    (WorkerActionError "answers") names the question."""
+    from pytest_mturk.questions import (  # deferred (lxml)
+        parse_answers_xml,
+        parse_qualification_test,
+    )
+
+    parsed = parse_qualification_test(test)
+    xml = answers_to_xml(parsed, answers, rng)
+    given = parse_answers_xml(xml)
+    missing = [
+        q.identifier
+        for q in parsed.questions
+        if q.is_required and not _answered(given.get(q.identifier))
+    ]
+    if missing:
+        names = ", ".join(f'"{m}"' for m in missing)
+        noun = "question" if len(missing) == 1 else "questions"
+        raise WorkerActionError(
+            f"The qualification test's required {noun} {names} (IsRequired) must be answered.",
+            "answers",
+        )
+    return xml
+
+
+def _answered(value: str | list[str] | None) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    return any(v.strip() for v in value)
 
 
 def score(answer_key: str, answer_xml: str) -> int:

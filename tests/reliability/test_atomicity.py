@@ -1561,6 +1561,12 @@ WORKER_CASES: list[WorkerCase] = [
     ("request_qualification", "bad-answers-xml", _request("w2", "q_test", "<nope/>"), "answers"),
     (
         "request_qualification",
+        "required-unanswered",
+        _request("w2", "q_test", {"q1": "a"}),
+        "answers",
+    ),
+    (
+        "request_qualification",
         "too-slow",
         _request("w2", "q_test", {"q1": "a", "q2": "y"}, started_ago=3600),
         "test_duration",
