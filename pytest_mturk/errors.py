@@ -1,8 +1,9 @@
 """The error families the real MTurk requester API answers with.
 
 Each exception here is what the *service* raises; the protocol layer turns it into the JSON error
-envelope botocore parses, so user code sees the real exception classes. See
-``shared/reference/mturk-api.md`` §1.3 for the families:
+envelope botocore parses, so user code sees the real exception classes. The families, as real
+responses quoted in public issues show them (docs/fidelity.md and the catalogue,
+``pytest_mturk/service/errors.py``, cite each):
 
 * ``RequestError`` (HTTP 400, ``Message`` + ``TurkErrorCode``): MTurk business errors.
 * ``ParameterValidationError`` (HTTP 400, ``Parameter`` + ``TurkErrorCode``): out-of-range values.
@@ -36,7 +37,7 @@ class PytestMTurkWarning(UserWarning):
 
 
 #: How the trailing server timestamp of a message is written: ``(1624047673969)`` or
-#: ``(1567366957231 s)``. Both occur in real 2017-API messages (reference §1.3).
+#: ``(1567366957231 s)``. Both occur in real 2017-API messages (aws/aws-cli#6116, boto/boto3#2107).
 Stamp = Literal["ms", "ms s", "none"]
 
 

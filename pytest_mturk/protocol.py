@@ -37,7 +37,7 @@ TARGET_PREFIX = "MTurkRequesterServiceV20170117."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 SANDBOX_PREFIX = "mturk-requester-sandbox."
 PRODUCTION_PREFIX = "mturk-requester."
-#: The real endpoints' hosts (reference: botocore's endpoints.json).
+#: The real endpoints' hosts (botocore's endpoints.json).
 HOSTS = {
     "sandbox": "mturk-requester-sandbox.us-east-1.amazonaws.com",
     "production": "mturk-requester.us-east-1.amazonaws.com",

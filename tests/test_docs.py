@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +38,28 @@ def test_readme_gives_the_commands_ci_runs() -> None:
 
 def test_changelog_has_an_unreleased_section() -> None:
     assert "## [Unreleased]" in (ROOT / "CHANGELOG.md").read_text()
+
+
+#: Tags of the project's internal notes, which do not ship: what cites them must cite the public
+#: source instead (an issue or documentation URL), or say "[unconfirmed]".
+INTERNAL_TAGS = re.compile(
+    r"§|LEG-SDK|D-EXT|D-QR|D-AK|D-AQR|\(MD\)|\bMD\b|\bDAL\b|\bPRICE\b|shared/reference|\bsurvey\b"
+)
+
+
+def test_fidelity_and_the_service_cite_public_sources() -> None:
+    package = ROOT / "pytest_mturk"
+    paths = [
+        ROOT / "docs" / "fidelity.md",
+        *sorted((package / "service").glob("*.py")),
+        *sorted((package / "questions").glob("*.py")),
+        *(package / name for name in ("validation.py", "protocol.py", "errors.py")),
+        *(package / name for name in ("workers.py", "autopilot.py")),
+    ]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in paths
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if INTERNAL_TAGS.search(line)
+    ]
+    assert not found, "\n".join(found)

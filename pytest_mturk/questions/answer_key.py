@@ -1,4 +1,4 @@
-"""AnswerKey parsing and qualification test scoring (reference §5.3, §8.4)."""
+"""AnswerKey parsing and qualification test scoring (the API reference's AnswerKey page)."""
 
 from __future__ import annotations
 

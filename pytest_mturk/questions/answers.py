@@ -1,4 +1,5 @@
-"""Build, check and read QuestionFormAnswers documents (reference §8.3).
+"""Build, check and read QuestionFormAnswers documents (the API reference's QuestionFormAnswers
+page).
 
 Assignment.Answer and QualificationRequest.Answer are QuestionFormAnswers XML strings with an
 XML declaration in front, as the real service returns them.

@@ -1,4 +1,5 @@
-"""Parse and check the question XML that MTurk accepts (reference §8.1, §8.2).
+"""Parse and check the question XML that MTurk accepts (the API reference's QuestionForm,
+ExternalQuestion and HTMLQuestion pages, and their schemas).
 
 The checks follow the structure the XSD schemas require, and the error ``details`` read like the
 Xerces messages MTurk puts after "Details:" in its XML parse error.  Nothing is ever fetched: DTDs,

@@ -1,5 +1,6 @@
 """Who may discover, preview or accept a HIT: blocks, the HIT's own state, and the evaluation
-of its QualificationRequirements (reference §5.1, §5.2); the worker-side queries built on it
+of its QualificationRequirements (the API reference's QualificationRequirement page); the
+worker-side queries built on it
 (``worker.can_accept``, ``worker.search_hits``, ``worker.qualification_value``)."""
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from pytest_mturk.service.requirements import (
 from pytest_mturk.service.state import Service
 
 #: Which worker actions each ActionsGuarded value guards (order Discover < Preview < Accept;
-#: D-QR, MD). The deprecated RequiredToPreview=true was already turned into PreviewAndAccept by
+#: the QualificationRequirement page). The deprecated RequiredToPreview=true was already turned
+#: into PreviewAndAccept by
 #: normalize_requirements.
 GUARDED_ACTIONS: dict[str, frozenset[str]] = {
     "Accept": frozenset({"accept"}),
@@ -53,7 +55,7 @@ def _percent(part: int, whole: int) -> int:
 def held_value(svc: Service, env: Environment | None, type_id: str, worker_id: str) -> Value:
     """What the worker holds of a qualification type: an integer, a locale, or None (lacks).
 
-    System values (§5.2) come from the worker's profile (``fake.workers.create``) plus the work
+    System values come from the worker's profile (``fake.workers.create``) plus the work
     done in the fake (``svc.worker_history``); a worker without a profile is an adult in the US
     with no history. A revoked qualification is not held.
     """
@@ -72,7 +74,7 @@ def held_value(svc: Service, env: Environment | None, type_id: str, worker_id: s
             rejected += profile.prior_rejected
         if type_id == NUMBER_HITS_APPROVED:
             return approved
-        # D-QR: reads 100 until the worker has submitted 100 assignments.
+        # The QualificationRequirement page: reads 100 until the worker has submitted 100.
         if submitted < 100 or approved + rejected == 0:
             return 100
         return _percent(approved, approved + rejected)
@@ -86,7 +88,7 @@ def held_value(svc: Service, env: Environment | None, type_id: str, worker_id: s
 
 
 def _locale_matches(lv: Mapping[str, str], held: Locale) -> bool:
-    # D-QR: {US} matches any US worker, {US, PA} only Pennsylvania.
+    # The QualificationRequirement page: {US} matches any US worker, {US, PA} only Pennsylvania.
     if lv["Country"] != held[0]:
         return False
     sub = lv.get("Subdivision")
@@ -97,7 +99,8 @@ def meets(requirement: Mapping[str, Any], held: Value) -> bool:
     """Whether a held value satisfies one (normalized) QualificationRequirement.
 
     A worker who lacks the qualification (``held`` None) fails every comparator except
-    DoesNotExist (reference §5.1 [inferred]; the blocklist idiom relies on it).
+    DoesNotExist ([inferred] from the QualificationRequirement page; the blocklist idiom relies on
+    it).
     """
     comparator = requirement["Comparator"]
     if comparator == "Exists":
@@ -274,7 +277,8 @@ def worker_value(svc: Service, worker_id: str, type_id: str) -> int | None:
         if type_id in SYSTEM_TYPE_IDS:
             held = held_value(svc, None, type_id, worker_id)
         else:
-            # A deleted type's grants are kept (MD), so they still have values.
+            # A deleted type's grants are kept (the API reference, DeleteQualificationType), so
+            # they still have values.
             found = find_type_anywhere(svc, type_id, deleted=True)
             if found is None:
                 return None

@@ -10,5 +10,6 @@ from pytest_mturk.service.state import Params, Service, money_text, operation
 
 @operation("GetAccountBalance")
 def get_account_balance(svc: Service, world: World, params: Params) -> dict[str, Any]:
-    # Sandbox: always "10000.00". Real 2017 responses omit OnHoldBalance (reference §6).
+    # Sandbox: always "10000.00". Real 2017 responses omit OnHoldBalance (the API reference's
+    # GetAccountBalance sample; Dallinger's canned response).
     return {"AvailableBalance": money_text(world.available_balance())}

@@ -71,7 +71,8 @@ def approve_assignment(svc: Service, world: World, params: Params) -> dict[str, 
     if a.status == ACCEPTED:
         raise errors.AssignmentInProgress()
     if a.status == REJECTED and params.get("OverrideRejection"):
-        # Overriding works within 30 days of submission and only while the HIT exists (MD).
+        # Overriding works within 30 days of submission and only while the HIT exists (the API
+        # reference, ApproveAssignment).
         assert a.submit_time is not None
         if a.hit.status == DISPOSED:
             raise errors.OverrideAfterDelete(a.id)

@@ -365,7 +365,8 @@ def create_additional_assignments_for_hit(
 @operation("DeleteHIT")
 def delete_hit(svc: Service, world: World, params: Params) -> dict[str, Any]:
     hit = require_hit(world, params["HITId"])
-    # Only Reviewable/Reviewing HITs whose submitted work is all reviewed (MD, boto3#2107).
+    # Only Reviewable/Reviewing HITs whose submitted work is all reviewed (the API reference,
+    # DeleteHIT; boto/boto3#2107).
     if hit.status not in (REVIEWABLE, REVIEWING) or hit.submitted:
         raise errors.InvalidHITState(hit.status, "Reviewing, Reviewable")
     svc.set_status(hit, DISPOSED)

@@ -14,8 +14,8 @@ from pytest_mturk.service.pagination import SeqIndex
 if TYPE_CHECKING:
     from pytest_mturk.questions.parse import ParsedQuestion
 
-# Visible assignment statuses are Submitted/Approved/Rejected; the worker-side phases exist only
-# inside the fake (reference §4.2).
+# Visible assignment statuses are Submitted/Approved/Rejected (the API reference's Assignment);
+# the worker-side phases exist only inside the fake.
 ACCEPTED = "Accepted"
 SUBMITTED = "Submitted"
 APPROVED = "Approved"
@@ -207,7 +207,8 @@ class UploadGrant:
     expires: float
 
     def data(self) -> bytes | None:
-        """The file's bytes, or None once the HIT was deleted (its files go with it, MD)."""
+        """The file's bytes, or None once the HIT was deleted (its files go with it: the API
+        reference, GetFileUploadURL)."""
         return self.hit.files.get((self.assignment_id, self.question_id))
 
 

@@ -1,4 +1,5 @@
-"""Notification settings, test events and file-upload URLs (reference §3.4, §9, §3.2).
+"""Notification settings, test events and file-upload URLs (the API reference:
+UpdateNotificationSettings, SendTestEventNotification, GetFileUploadURL; the Notification page).
 
 Events themselves are emitted by :meth:`Service.emit` when work moves; this module stores the
 HIT types' notification specifications and answers the three operations. Delivery beyond the
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 #: The model documents 2006-05-05, the 2017 doc page and Dallinger send 2014-08-15, ParlAI sends
-#: 2006-05-05 (reference §9 [conflict]): both are accepted and echoed as EventDocVersion.
+#: 2006-05-05 (sources disagree): both are accepted and echoed as EventDocVersion.
 ACCEPTED_VERSIONS = ("2006-05-05", "2014-08-15")
 
 #: GetFileUploadURL's URL is valid for 60 seconds (SEED-OPS).
@@ -110,10 +111,10 @@ def update_notification_settings(svc: Service, world: World, params: Params) -> 
     spec = None if raw is None else _check_spec(raw, allow_ping=False)
     if spec is None and ht.notification is None:
         # "To change the Active status ... the HIT type must already have a notification
-        # specification, or one must be provided in the same call" (MD).
+        # specification, or one must be provided in the same call" (the API reference).
         raise errors.NoNotificationSpec(ht.id)
     if spec is not None:
-        ht.notification = spec  # a new specification replaces the old one (MD)
+        ht.notification = spec  # a new specification replaces the old one (the API reference)
         # A specification given without Active is active [inferred]: see
         # docs/fidelity.md.
         ht.notification_active = True if active is None else bool(active)
@@ -137,7 +138,7 @@ def _test_event(svc: Service, event_type: str, at: float) -> dict[str, Any]:
 def send_test_event_notification(svc: Service, world: World, params: Params) -> dict[str, Any]:
     """Deliver one message for ``TestEventType`` to the specification's destination now.
 
-    The test event is sent even when the specification does not list it (MD).
+    The test event is sent even when the specification does not list it (the API reference).
     """
     spec = _check_spec(params["Notification"], allow_ping=True)
     now = svc.now()

@@ -112,7 +112,7 @@ def page_of(
     render: Callable[[T], Any],
     key: str,
 ) -> dict[str, Any]:
-    """One page: up to MaxResults items, a NextToken on every non-empty page (reference §10)."""
+    """One page: up to MaxResults items, a NextToken on every non-empty page (docs/fidelity.md)."""
     out, taken = _take(items, params, render)
     result = _meta(taken, scope, nonce)
     result[key] = out

@@ -1,5 +1,5 @@
-"""Qualification requests and tests: a worker's request (reference §5.3: AutoGranted, scored
-tests, pending requests, retakes) and the requester's ListQualificationRequests, Accept and
+"""Qualification requests and tests: a worker's request (AutoGranted, scored tests, pending
+requests, retakes) and the requester's ListQualificationRequests, Accept and
 Reject."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pytest_mturk.service.state import Params, Service, operation
 
 @operation("ListQualificationRequests")
 def list_qualification_requests(svc: Service, world: World, params: Params) -> dict[str, Any]:
-    """Pending requests for the caller's types (MD: "poll for pending requests")."""
+    """Pending requests for the caller's types (the API reference: "poll for pending requests")."""
     type_id = params.get("QualificationTypeId")
     if type_id is not None:
         owned_type(world, type_id)
@@ -60,7 +60,7 @@ def accept_qualification_request(svc: Service, world: World, params: Params) -> 
     r = _pending_request(world, params["QualificationRequestId"])
     value = params.get("IntegerValue")
     if value is None:
-        value = 1  # D-AQR default
+        value = 1  # the API reference's default (AcceptQualificationRequest)
     now = svc.now()
     resolve_request(world, r)
     grant(svc, r.type, r.worker_id, value, now)
@@ -72,7 +72,7 @@ def accept_qualification_request(svc: Service, world: World, params: Params) -> 
 def reject_qualification_request(svc: Service, world: World, params: Params) -> dict[str, Any]:
     r = _pending_request(world, params["QualificationRequestId"])
     resolve_request(world, r)
-    # MD: the Reason is "shown to the Worker who made the request".
+    # The API reference: the Reason is "shown to the Worker who made the request".
     email_rejected(svc, r, params.get("Reason"), svc.now())
     return {}
 
@@ -85,7 +85,8 @@ def worker_request(
     *,
     started_at: float | None = None,
 ) -> str | None:
-    """A worker requests a qualification (reference §5.3); the request flow of the worker site.
+    """A worker requests a qualification: the request flow of the worker site (the API reference,
+    CreateQualificationType and AcceptQualificationRequest).
 
     * The type must exist, be requestable (not a system type) and Active, else
       :class:`WorkerActionError` with reason ``"not_found"``, ``"not_requestable"`` or
@@ -98,7 +99,7 @@ def worker_request(
       the fake time the worker began the test: if more than TestDurationInSeconds have passed
       since, the test is refused (``"test_duration"``) and nothing is recorded.
     * AutoGranted: granted at once with AutoGrantedValue; returns None.
-    * Test with an AnswerKey: scored (§8.4) and granted with the value at once; returns None.
+    * Test with an AnswerKey: scored (the AnswerKey page) and granted at once; returns None.
     * Otherwise a pending QualificationRequest (with Test and Answer for a test type) that
       ListQualificationRequests shows to the owner; returns its id.
     """
@@ -122,8 +123,9 @@ def worker_request(
         last = owner.last_request_time.get(key)
         if last is not None:
             if qt.retry_delay is None:
-                # MD: without RetryDelayInSeconds "Workers can request a Qualification of this
-                # type only once, even if the Worker has not been granted the Qualification."
+                # The API reference: without RetryDelayInSeconds "Workers can request a
+                # Qualification of this type only once, even if the Worker has not been granted
+                # the Qualification."
                 raise WorkerActionError(
                     f"Worker {worker_id} already requested QualificationType {type_id} "
                     f"({qt.name}), which does not allow retakes.",

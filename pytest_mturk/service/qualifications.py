@@ -1,9 +1,9 @@
 """Qualification types and grants: the type and grant operations of the requester API
-(reference §3.3), and the shared transitions of granting and closing requests.
+(the API reference), and the shared transitions of granting and closing requests.
 
 Worker requests and tests are in :mod:`.qualification_requests`; what qualifications let a
-worker discover, preview or accept is in :mod:`.access`. Decisions where the reference is
-[inferred] or [unconfirmed] are listed in docs/fidelity.md.
+worker discover, preview or accept is in :mod:`.access`. Decisions the public sources leave
+open are listed in docs/fidelity.md.
 
 Where things live: types are shared by the requesters of one environment
 (``Environment.qualification_types``, ``qual_type_order`` without deleted types); grants,
@@ -182,7 +182,7 @@ def create_qualification_type(svc: Service, world: World, params: Params) -> dic
         answer_key=answer_key,
         auto_granted=auto_granted,
         auto_granted_value=1 if auto_value is None else auto_value,
-        is_requestable=True,  # requester types are requestable (DAL canned response)
+        is_requestable=True,  # requester types are requestable (Dallinger's canned response)
     )
     env = world.env
     env.qualification_types[qt.id] = qt
@@ -197,8 +197,9 @@ def get_qualification_type(svc: Service, world: World, params: Params) -> dict[s
 
 
 def _matches_query(qt: QualificationType, query: str) -> bool:
-    # Case-insensitive substring over Name, Description and Keywords (MD: "a text search over
-    # name/description/keywords"; Dallinger upper-cases its query and expects substring hits).
+    # Case-insensitive substring over Name, Description and Keywords (the API reference: "a text
+    # search over name/description/keywords"; Dallinger upper-cases its query and expects
+    # substring hits).
     return (
         query in qt.name.lower()
         or query in qt.description.lower()
@@ -253,8 +254,8 @@ def update_qualification_type(svc: Service, world: World, params: Params) -> dic
     test = params.get("Test")
     new_test, new_duration, new_key = qt.test, qt.test_duration, qt.answer_key
     if test is not None:
-        # MD: Test, TestDurationInSeconds and AnswerKey together specify the updated test;
-        # omitting AnswerKey means the new test has none.
+        # The API reference: Test, TestDurationInSeconds and AnswerKey together specify the
+        # updated test; omitting AnswerKey means the new test has none.
         if params.get("TestDurationInSeconds") is None:
             raise errors.MissingTestDuration()
         parsed = parse_test(test)
@@ -263,8 +264,8 @@ def update_qualification_type(svc: Service, world: World, params: Params) -> dic
             check_answer_key(new_key, parsed)
         new_test, new_duration = test, params["TestDurationInSeconds"]
     else:
-        # MD: to change the duration or the key of a test, send the Test (its original
-        # questions) with them. There is no way to remove a test.
+        # The API reference: to change the duration or the key of a test, send the Test (its
+        # original questions) with them. There is no way to remove a test.
         for key in ("AnswerKey", "TestDurationInSeconds"):
             if params.get(key) is not None:
                 raise errors.UpdateWithoutTest(key)
@@ -279,7 +280,7 @@ def update_qualification_type(svc: Service, world: World, params: Params) -> dic
         qt.status = params["QualificationTypeStatus"]
     if params.get("RetryDelayInSeconds") is not None:
         # Retries can be enabled or their delay changed; omitting the member keeps them (the
-        # API has no way to disable retries, as MD says).
+        # API has no way to disable retries, as the API reference says).
         qt.retry_delay = params["RetryDelayInSeconds"]
     qt.test, qt.test_duration, qt.answer_key = new_test, new_duration, new_key
     qt.auto_granted = new_auto
@@ -290,8 +291,9 @@ def update_qualification_type(svc: Service, world: World, params: Params) -> dic
 
 @operation("DeleteQualificationType")
 def delete_qualification_type(svc: Service, world: World, params: Params) -> dict[str, Any]:
-    """MD: pending requests are rejected, granted qualifications are kept (HITs may still need
-    them), HIT types using the type are deleted, and the type can't be used for new HITs."""
+    """The API reference: pending requests are rejected, granted qualifications are kept (HITs
+    may still need them), HIT types using the type are deleted, and the type can't be used for
+    new HITs."""
     qt = owned_type(world, params["QualificationTypeId"])
     now = svc.now()
     qt.deleted = True
@@ -304,8 +306,9 @@ def delete_qualification_type(svc: Service, world: World, params: Params) -> dic
     for r in [r for r in world.qual_request_index if r.type is qt]:
         resolve_request(world, r)
         email_rejected(svc, r, "The Qualification type was deleted by its owner.", now)
-    # HIT types whose requirements use the type are deleted (MD), in every requester's world:
-    # CreateHITWithHITType and UpdateHITTypeOfHIT no longer find them. Existing HITs keep theirs.
+    # HIT types whose requirements use the type are deleted (the API reference), in every
+    # requester's world: CreateHITWithHITType and UpdateHITTypeOfHIT no longer find them.
+    # Existing HITs keep theirs.
     for w in env.worlds.values():
         doomed = [
             ht
@@ -333,10 +336,10 @@ def associate_qualification_with_worker(
     svc.ensure_worker(worker_id)
     value = params.get("IntegerValue")
     if value is None:
-        value = 1  # server default (amti omits it; MD "can omit this value")
+        value = 1  # server default (amti omits it; the API reference: "can omit this value")
     now = svc.now()
     grant(svc, qt, worker_id, value, now)
-    # MD: SendNotification "is true by default".
+    # The API reference: SendNotification "is true by default".
     if params.get("SendNotification", True):
         email_granted(svc, qt, worker_id, value, now)
     return {}
@@ -359,7 +362,7 @@ def disassociate_qualification_from_worker(
     reason = params.get("Reason")
     text = f'Your Qualification "{qt.name}" ({qt.id}) has been revoked.'
     if reason:
-        text += f"\n\nReason: {reason}"  # MD: "The user who had the Qualification sees this"
+        text += f"\n\nReason: {reason}"  # "The user who had the Qualification sees this"
     svc.ledgers.record_email(
         worker_id,
         f"Your Qualification has been revoked: {qt.name}",
@@ -381,7 +384,7 @@ def get_qualification_score(svc: Service, world: World, params: Params) -> dict[
         # type).
         raise errors.QualificationDoesNotExist()
     if qt.owner is not world:
-        raise errors.NotTypeOwner(type_id)  # MD: only the owner may read scores
+        raise errors.NotTypeOwner(type_id)  # the API reference: only the owner may read scores
     q = world.qualifications.get((type_id, worker_id))
     if q is None:
         raise errors.QualificationDoesNotExist()
@@ -411,7 +414,8 @@ def list_workers_with_qualification_type(
 
 @operation("ListHITsForQualificationType")
 def list_hits_for_qualification_type(svc: Service, world: World, params: Params) -> dict[str, Any]:
-    """The caller's HITs (any status but Disposed) with a requirement on the type (MD)."""
+    """The caller's HITs (any status but Disposed) with a requirement on the type (the API
+    reference, ListHITsForQualificationType)."""
     qt = find_type(world, params["QualificationTypeId"])
     scope = f"ListHITsForQualificationType/{qt.id}"
     after = decode_token(scope, params.get("NextToken"))

@@ -66,7 +66,7 @@ def _xml_escape(text: str) -> str:
 
 
 def parse_test(test: str) -> ParsedQuestion:
-    """A qualification Test: a QuestionForm of at most 65,535 bytes (MD)."""
+    """A qualification Test: a QuestionForm of at most 65,535 bytes (the API reference)."""
     from pytest_mturk.questions import (  # deferred (lxml)
         QuestionXMLError,
         parse_qualification_test,
@@ -80,7 +80,8 @@ def parse_test(test: str) -> ParsedQuestion:
 
 
 def check_answer_key(answer_key: str, test: ParsedQuestion) -> None:
-    """An AnswerKey of at most 65,535 bytes (MD) that parses and fits its Test (D-AK)."""
+    """An AnswerKey of at most 65,535 bytes (the API reference) that parses and fits its Test
+    (the AnswerKey page)."""
     from pytest_mturk.questions import (  # deferred (lxml)
         QuestionXMLError,
         parse_answer_key,
@@ -157,7 +158,7 @@ def _answered(value: str | list[str] | None) -> bool:
 
 
 def score(answer_key: str, answer_xml: str) -> int:
-    """The qualification value a stored AnswerKey gives these answers (reference §8.4)."""
+    """The qualification value a stored AnswerKey gives these answers (the AnswerKey page)."""
     from pytest_mturk.questions import parse_answer_key, parse_answers_xml  # deferred (lxml)
 
     return parse_answer_key(answer_key).score(parse_answers_xml(answer_xml))

@@ -32,7 +32,7 @@ def hit_dict(hit: HIT) -> dict[str, Any]:
     """A HIT as CreateHIT / GetHIT / ListHITs return it.
 
     The 2019 sandbox capture has exactly these keys; Keywords and RequesterAnnotation are absent
-    when they were not given (reference §1.2 and the addendum).
+    when they were not given (the 2019 sandbox capture in ``tests/data/recorded``).
     """
     ht = hit.hit_type
     d: dict[str, Any] = {
@@ -90,7 +90,8 @@ def hit_json(hit: HIT) -> bytes:
 
 
 def assignment_dict(a: Assignment) -> dict[str, Any]:
-    """An Assignment as GetAssignment / ListAssignmentsForHIT return it (reference §2)."""
+    """An Assignment as GetAssignment / ListAssignmentsForHIT return it (the API reference's
+    Assignment data structure; optional members only when set)."""
     d: dict[str, Any] = {
         "AssignmentId": a.id,
         "WorkerId": a.worker_id,
@@ -129,7 +130,7 @@ def type_dict(qt: QualificationType, viewer: World | None) -> dict[str, Any]:
     """A QualificationType as the API returns it: only populated keys, in the model's order.
 
     The AnswerKey is shown to the type's owner only [inferred]; AutoGrantedValue only when the
-    type is AutoGranted (MD: "used only if AutoGranted is true").
+    type is AutoGranted (the API reference: "used only if AutoGranted is true").
     """
     d: dict[str, Any] = {
         "QualificationTypeId": qt.id,

@@ -7,7 +7,7 @@ from typing import Any
 from pytest_mturk.service import errors
 from pytest_mturk.service.model import ACTIVE, Environment, QualificationType
 
-# Reference §5.2 (D-QR).
+# The QualificationRequirement page of the API reference.
 MASTERS_SANDBOX = "2ARFPLSP75KLA8M8DH1HTEQVJT3SY6"
 MASTERS_PRODUCTION = "2F1QJWKUDD8XADTFD2Q0G6UTO95ALH"
 NUMBER_HITS_APPROVED = "00000000000000000040"
@@ -15,7 +15,7 @@ LOCALE = "00000000000000000071"
 ADULT = "00000000000000000060"
 PERCENT_APPROVED = "000000000000000000L0"
 
-#: The system qualification types (reference §5.2): values come from worker profiles.
+#: The system qualification types: values come from worker profiles.
 SYSTEM_TYPE_IDS = frozenset(
     {MASTERS_SANDBOX, MASTERS_PRODUCTION, NUMBER_HITS_APPROVED, LOCALE, ADULT, PERCENT_APPROVED}
 )
@@ -98,7 +98,7 @@ def normalize_requirements(
         if qt is None or qt.deleted:
             raise errors.QualificationTypeDoesNotExist(type_id)
         if qt.status != ACTIVE:
-            # MD (QualificationType.QualificationTypeStatus): the status decides "if HITs can be
+            # The API reference (QualificationTypeStatus): the status decides "if HITs can be
             # created with requirements based on this type".
             raise errors.InvalidQualificationTypeState(type_id, qt.status)
         if type_id in seen:

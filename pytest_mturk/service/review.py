@@ -1,4 +1,5 @@
-"""Review policies (reference §7): the check of a policy given to CreateHIT, and
+"""Review policies (the API reference's HIT and Assignment review policies): the check of a policy
+given to CreateHIT, and
 ListReviewPolicyResultsForHIT. The policies run in :mod:`.review_engine`."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The review policy engine (reference §7): ScoreMyKnownAnswers on each submitted assignment,
+"""The review policy engine (the API reference's review policies): ScoreMyKnownAnswers on each
+submitted assignment,
 SimplePlurality when a HIT becomes Reviewable, their results and actions.
 
 The engine drives the service through :class:`ReviewTarget`, so it sits below the service that

@@ -73,7 +73,7 @@ def operation(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-#: Idempotency tokens are remembered for 24 hours (reference §4.3).
+#: Idempotency tokens are remembered for 24 hours (the API reference, UniqueRequestToken).
 TOKEN_WINDOW = 86_400
 
 
@@ -318,7 +318,8 @@ class Service:
             world.hit_index.note_removed()
 
     def settle(self, hit: HIT, at: float) -> None:
-        """Derive Assignable / Unassignable / Reviewable from the counters (reference §4.1)."""
+        """Derive Assignable / Unassignable / Reviewable from the counters (the API reference's
+        HIT statuses)."""
         if hit.status not in (ASSIGNABLE, UNASSIGNABLE):
             return
         closed = hit.expired or hit.available == 0
@@ -363,8 +364,8 @@ class Service:
     # ----------------------------------------------------------------- money (production)
 
     def fee(self, reward: Decimal, max_assignments: int, masters: bool) -> Decimal:
-        """MTurk commission per assignment (reference §6): 20 %, +20 % at 10+ assignments,
-        +5 % for Masters, rounded half up to the cent, at least $0.01."""
+        """MTurk commission per assignment (https://requester.mturk.com/pricing): 20 %, +20 % at
+        10+ assignments, +5 % for Masters, rounded half up to the cent, at least $0.01."""
         rate = Decimal("0.20")
         if max_assignments >= 10:
             rate += Decimal("0.20")
@@ -417,7 +418,8 @@ class Service:
         return a
 
     def release_assignment(self, a: Assignment, how: str, at: float) -> None:
-        """Return or abandonment: the slot comes back only while the HIT is live (§4.1)."""
+        """Return or abandonment: the slot comes back only while the HIT is live (cloudyr/MTurkR#79:
+        an expired HIT's slots are not offered again)."""
         hit = a.hit
         a.status = how
         hit.pending -= 1

@@ -33,12 +33,12 @@ __all__ = [
     "open_url",
 ]
 
-#: The worker sites, as ``turkSubmitTo`` carries them (reference §1.5, D-EXT).
+#: The worker sites, as ``turkSubmitTo`` carries them (the API reference's ExternalQuestion page).
 SANDBOX_SITE = "https://workersandbox.mturk.com"
 PRODUCTION_SITE = "https://www.mturk.com"
-#: ``assignmentId`` while a worker only previews the HIT (D-EXT).
+#: ``assignmentId`` while a worker only previews the HIT (the ExternalQuestion page).
 PREVIEW_ASSIGNMENT_ID = "ASSIGNMENT_ID_NOT_AVAILABLE"
-#: Form fields that are not answers (D-EXT: "reserved for special purposes").
+#: Form fields that are not answers (the ExternalQuestion page: "reserved for special purposes").
 RESERVED_FIELDS = frozenset({"assignmentId", "hitId", "turkSubmitTo", "workerId"})
 #: Where the fake serves HTMLQuestion content: an MTurk content domain [inferred].
 CONTENT_URL = "https://www.mturkcontent.com/dynamic/hit"
@@ -54,7 +54,7 @@ _CONTENT_PATH = "/dynamic/hit"
 
 def _append_query(url: str, params: Sequence[tuple[str, str]]) -> str:
     """``url`` with ``params`` appended CGI-style: one ``?``, ``&`` between parameters, and
-    whatever query the URL already had kept (D-EXT)."""
+    whatever query the URL already had kept (the ExternalQuestion page)."""
     base, hash_sign, fragment = url.partition("#")
     extra = urlencode(params)
     if "?" not in base:
@@ -172,7 +172,8 @@ def answer(
 
 
 def _form_fields(query: str, headers: Mapping[str, str], body: bytes) -> list[tuple[str, str]]:
-    """Name-value pairs from the URL's query and a urlencoded or multipart body (D-EXT)."""
+    """Name-value pairs from the URL's query and a urlencoded or multipart body (the
+    ExternalQuestion page)."""
     fields = parse_qsl(query, keep_blank_values=True)
     ctype = ""
     for name, value in headers.items():
@@ -220,14 +221,15 @@ def _external_submit(
 ) -> Answer:
     """The worker site's externalSubmit: submit the form's assignment with its fields."""
     if method.upper() != "POST":
-        # "The form must submit data to that URL using the POST method" (D-EXT).
+        # "The form must submit data to that URL using the POST method" (the ExternalQuestion page).
         return _page(405, _PROBLEM, "The form must be submitted with the POST method.")
     fields = _form_fields(query, headers, body)
     assignment_id = next((v for k, v in fields if k == "assignmentId"), None)
     if not assignment_id:
         return _page(400, _PROBLEM, "The form did not include the assignmentId field.")
     if assignment_id == PREVIEW_ASSIGNMENT_ID:
-        # Submitting before accepting: MTurk shows an error and does not take the results (D-EXT).
+        # Submitting before accepting: MTurk shows an error and does not take the results (the
+        # ExternalQuestion page).
         return _page(400, _PROBLEM, "You must accept the HIT before you can submit the results.")
     found = _find_assignment(services, assignment_id, sandbox)
     if found is None:
@@ -287,7 +289,7 @@ def _upload(services: Iterable[Service], method: str, query: str) -> Answer:
             return _s3_error(403, "AccessDenied", "Request has expired")
         data = grant.data()
         if data is None:
-            # The HIT was deleted and its files with it (MD).
+            # The HIT was deleted and its files with it (the API reference, GetFileUploadURL).
             return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
         return 200, {"Content-Type": "application/octet-stream"}, data
     return _s3_error(

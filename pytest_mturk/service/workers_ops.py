@@ -31,7 +31,7 @@ def delete_worker_block(svc: Service, world: World, params: Params) -> dict[str,
     worker_id = params["WorkerId"]
     svc.ensure_worker(worker_id)
     if world.blocks.pop(worker_id, None) is not None:  # unblocking a non-blocked worker
-        world.block_index.note_removed()  # succeeds too (MD)
+        world.block_index.note_removed()  # succeeds too (the API reference, DeleteWorkerBlock)
     return {}
 
 
@@ -52,7 +52,7 @@ def list_worker_blocks(svc: Service, world: World, params: Params) -> dict[str, 
 
 @operation("NotifyWorkers")
 def notify_workers(svc: Service, world: World, params: Params) -> dict[str, Any]:
-    """E-mail workers this requester has approved or rejected work from (MD).
+    """E-mail workers this requester has approved or rejected work from (the API reference).
 
     Workers who cannot be written to come back in ``NotifyWorkersFailureStatuses``; they never
     make the call fail (MTurkR#29, aws-sdk-java#2055). Sent mail is recorded in ``fake.emails``.
@@ -60,8 +60,8 @@ def notify_workers(svc: Service, world: World, params: Params) -> dict[str, Any]
     subject = params["Subject"]
     text = params["MessageText"]
     worker_ids = params["WorkerIds"]
-    # Limits confirmed (MD: up to 100 ids, Subject 200, MessageText 4096 characters); the family
-    # and wording of the refusals are [unconfirmed] (reference §13.2).
+    # Limits confirmed (the API reference: up to 100 ids, Subject 200, MessageText 4096 characters);
+    # the family and wording of the refusals are [unconfirmed].
     if not 1 <= len(worker_ids) <= 100:
         raise ValueOutOfRange(len(worker_ids), "WorkerIds", 1, 100)
     for name, limit in (("Subject", 200), ("MessageText", 4096)):
