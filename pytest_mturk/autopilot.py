@@ -76,7 +76,7 @@ class Autopilot:
         if self.delay <= 0:
             self._work(hit, svc.now())
         else:
-            svc.schedule_callback(svc.now() + self.delay, _Work(self, hit))
+            svc.schedule_callback(svc.now() + self.delay, ScheduledWork(self, hit))
 
     def _work(self, hit: HIT, at: float) -> None:
         if not self.active:
@@ -105,7 +105,7 @@ class Autopilot:
         return str(faker.sentence())
 
 
-class _Work:
+class ScheduledWork:
     """Autopilot work scheduled on the due-time heap (a class, so snapshots copy its HIT)."""
 
     __slots__ = ("hit", "pilot")

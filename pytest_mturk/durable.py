@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import heapq
 import json
 import os
 import secrets
@@ -34,7 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from pytest_mturk import persist, protocol
-from pytest_mturk.autopilot import _Work
+from pytest_mturk.autopilot import ScheduledWork
 from pytest_mturk.clock import Clock
 from pytest_mturk.fake import MTurkFake
 from pytest_mturk.faults import Faults, TransportFault
@@ -285,9 +284,7 @@ class DurableState:
             pilot.workers = [fake.workers.get(worker_id) for worker_id in p["workers"]]
         control.autopilots = pilots
         for when, seq, kind, index, hit_id in doc["pending_work"]:
-            heapq.heappush(
-                svc._heap, (when, seq, kind, _Work(pilots[index], svc.hits_by_id[hit_id]))
-            )
+            svc.reschedule(when, seq, kind, ScheduledWork(pilots[index], svc.hits_by_id[hit_id]))
         fake.calls.extend(persist.decode_document(doc["calls"], ["calls"])["calls"])
         for name, data in doc["snapshots"].items():
             control.snapshots[name] = persist.load_snapshot(svc, data)
@@ -570,8 +567,8 @@ class DurableState:
         pilots = control.autopilots
         pending = [
             [when, seq, kind, pilots.index(obj.pilot), obj.hit.id]
-            for when, seq, kind, obj in svc._heap
-            if isinstance(obj, _Work) and obj.pilot in pilots
+            for when, seq, kind, obj in svc.scheduled()
+            if isinstance(obj, ScheduledWork) and obj.pilot in pilots
         ]
         faults = [
             {

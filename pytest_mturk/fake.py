@@ -211,9 +211,8 @@ class MTurkFake:
 
     def process_due(self) -> None:
         """Apply now whatever fell due (expiry, abandonment, auto-approval)."""
-        svc = self._service
-        with svc.lock:
-            svc.process_due(svc.now())
+        with self._service.step():
+            pass
 
     def _apply_due(self, at: float) -> None:
         svc = self._service
@@ -221,8 +220,7 @@ class MTurkFake:
             svc.process_due(at)
 
     def _next_due(self) -> float | None:
-        heap = self._service._heap  # the service's due-time heap: (when, seq, kind, what)
-        return heap[0][0] if heap else None
+        return self._service.next_due()
 
     def autopilot(
         self,
@@ -282,10 +280,8 @@ class MTurkFake:
         """Verify the model: HIT counters equal the assignments behind them, every assignment is
         in exactly one state, money is conserved, no record points at a missing one. Raises
         :class:`~pytest_mturk.InvariantError` listing every problem."""
-        svc = self._service
-        with svc.lock:
-            svc.process_due(svc.now())
-            invariants.check(svc)
+        with self._service.step():
+            invariants.check(self._service)
 
     # ------------------------------------------------------------------ server mode
 

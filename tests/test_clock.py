@@ -124,12 +124,11 @@ def test_end_to_end_create_work_auto_approve_pay_under_frozen_time(client: Any) 
 def test_processing_is_proportional_to_what_fell_due(fake: MTurkFake, client: Any) -> None:
     for _ in range(50):
         client.create_hit(**hit_args(LifetimeInSeconds=86400))
-    heap = fake.service._heap
-    size = len(heap)
+    size = len(fake.service.scheduled())
     client.get_account_balance()  # nothing due: nothing popped
-    assert len(heap) == size
+    assert len(fake.service.scheduled()) == size
     fake.clock.advance(days=1, seconds=1)
-    assert len(heap) == 0
+    assert fake.service.scheduled() == []
 
 
 def test_autopilot_does_the_work(client: Any, fake: MTurkFake) -> None:

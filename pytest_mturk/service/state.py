@@ -269,6 +269,18 @@ class Service:
     def schedule(self, when: float, kind: int, obj: Any) -> None:
         heapq.heappush(self._heap, (when, next(self._seq), kind, obj))
 
+    def next_due(self) -> float | None:
+        """When the next scheduled thing falls due (None when nothing is scheduled)."""
+        return self._heap[0][0] if self._heap else None
+
+    def scheduled(self) -> list[tuple[float, int, int, Any]]:
+        """Everything scheduled, as ``(when, seq, kind, what)``, in no particular order."""
+        return list(self._heap)
+
+    def reschedule(self, when: float, seq: int, kind: int, obj: Any) -> None:
+        """Put back an entry :meth:`scheduled` gave (a durable server's restart)."""
+        heapq.heappush(self._heap, (when, seq, kind, obj))
+
     def process_due(self, now: float) -> None:
         """Apply everything due at or before ``now``, in time order, each at its own time."""
         heap = self._heap

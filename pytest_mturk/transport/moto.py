@@ -76,12 +76,14 @@ class MotoDelivery:
         document = json.dumps(note.message, separators=(",", ":"))
         try:
             if note.transport == "SQS":
-                # The SQS message body is the JSON document itself (reference §9).
+                # The SQS message body is the JSON document itself (https://docs.aws.amazon.com/
+                # AWSMechTurk/latest/AWSMturkAPI/ApiReference_NotificationReceptorAPI_SQSTransportArticle.html).
                 _aws_client("sqs", region).send_message(
                     QueueUrl=note.destination, MessageBody=document
                 )
             else:
-                # SNS: Message = the document, Subject = epoch milliseconds (reference §9).
+                # SNS: Message = the document, Subject = epoch milliseconds (https://docs.aws.amazon.com/
+                # AWSMechTurk/latest/AWSMturkAPI/ApiReference_NotificationReceptorAPI_SNSTransportArticle.html).
                 _aws_client("sns", region).publish(
                     TopicArn=note.destination,
                     Message=document,
