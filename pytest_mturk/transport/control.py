@@ -119,7 +119,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "workers",
         "create a simulated worker (fake.workers.create)",
         (
-            Field("worker_id", "string|null", help="^A[A-Z0-9]+$, up to 64 characters (default: a realistic new id)"),
+            Field(
+                "worker_id",
+                "string|null",
+                help="^A[A-Z0-9]+$, up to 64 characters (default: a realistic new id)",
+            ),
             Field("name", "string|null"),
             Field("email", "string|null"),
             *_PROFILE,

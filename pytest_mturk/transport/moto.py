@@ -18,6 +18,11 @@ from pytest_mturk.service.notifications import destination_region
 __all__ = ["MotoDelivery", "attach", "detach", "moto_active"]
 
 log = logging.getLogger("pytest_mturk")
+
+#: How MTurk writes notifications to each transport (AWS's API reference).
+_DOCS = "https://docs.aws.amazon.com/AWSMechTurk/latest/AWSMturkAPI/"
+SQS_TRANSPORT_DOC = _DOCS + "ApiReference_NotificationReceptorAPI_SQSTransportArticle.html"
+SNS_TRANSPORT_DOC = _DOCS + "ApiReference_NotificationReceptorAPI_SNSTransportArticle.html"
 _lock = threading.Lock()
 
 
@@ -76,14 +81,12 @@ class MotoDelivery:
         document = json.dumps(note.message, separators=(",", ":"))
         try:
             if note.transport == "SQS":
-                # The SQS message body is the JSON document itself (https://docs.aws.amazon.com/
-                # AWSMechTurk/latest/AWSMturkAPI/ApiReference_NotificationReceptorAPI_SQSTransportArticle.html).
+                # The SQS message body is the JSON document itself (SQS_TRANSPORT_DOC).
                 _aws_client("sqs", region).send_message(
                     QueueUrl=note.destination, MessageBody=document
                 )
             else:
-                # SNS: Message = the document, Subject = epoch milliseconds (https://docs.aws.amazon.com/
-                # AWSMechTurk/latest/AWSMturkAPI/ApiReference_NotificationReceptorAPI_SNSTransportArticle.html).
+                # SNS: Message = the document, Subject = epoch milliseconds (SNS_TRANSPORT_DOC).
                 _aws_client("sns", region).publish(
                     TopicArn=note.destination,
                     Message=document,
