@@ -95,3 +95,26 @@ def test_a_whole_batch_done_by_autopilot_workers(mturk, client, sample, gold, se
     labels = {item: label for r in reviews for item, label in r.consensus.items()}
     assert labels == {item: label for item, label in TRUTH.items() if item.startswith("img")}
     assert sum(p.amount for p in mturk.payments if p.kind == "bonus") == Decimal("0.54")
+
+
+def test_a_careless_autopilot_worker_is_caught_by_gold(mturk, client, sample, gold, settings):
+    careless = set()
+    pilot = mturk.autopilot(workers=3, delay=60, answers=crowd(careless_workers=careless))
+    sloppy = pilot.workers[1]
+    careless.add(sloppy.worker_id)  # answers "cat" to every photo
+    batch = publish.publish(client, "pets-1", sample, settings)
+    for worker in pilot.workers:
+        worker.request_qualification(batch.training_type_id, TRAINING_ANSWERS)
+    mturk.clock.advance(seconds=60)
+
+    reviews = review.review_batch(client, "pets-1", gold)
+    # "cat" is right on the page whose check photo is a cat, wrong on the other two.
+    outcome = {r.hit_id: (len(r.approved), len(r.rejected)) for r in reviews}
+    assert outcome == dict(zip(batch.hit_ids, [(3, 0), (2, 1), (2, 1)], strict=True))
+    labels = {item: label for r in reviews for item, label in r.consensus.items()}
+    assert labels == {item: label for item, label in TRUTH.items() if item.startswith("img")}
+    mturk.assert_paid(sloppy.worker_id, "0.12")
+    mturk.assert_bonus_paid(sloppy.worker_id, "0.04")  # img-001 and img-003 are cats
+    for worker in (pilot.workers[0], pilot.workers[2]):
+        mturk.assert_paid(worker.worker_id, "0.36")
+        mturk.assert_bonus_paid(worker.worker_id, "0.18")

@@ -16,8 +16,8 @@ from pytest_mturk import WorkerActionError
 from tests.crowd import TRUTH, Browser, honest
 
 
-def test_only_workers_who_pass_the_training_test_can_accept(mturk, batch):
-    worker = mturk.workers.create(country="GB")
+def test_only_workers_who_pass_the_training_test_can_accept(mturk_worker, mturk, batch):
+    worker = mturk_worker
     hit_id = batch.hit_ids[0]
     assert worker.can_discover(hit_id) and not worker.can_accept(hit_id)
     with pytest.raises(WorkerActionError):
