@@ -13,6 +13,7 @@ import logging
 import re
 import warnings
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from typing import Any, Protocol
 
 from pytest_mturk.errors import (
@@ -128,6 +129,20 @@ class Backend:
     credentials: CredentialPolicy
     calls: CallLog = field(default_factory=CallLog)
     internal_errors: list[BaseException] = field(default_factory=list)
+
+
+_date_second = -1
+_date_text = ""
+
+
+def http_date(ts: float) -> str:
+    """An HTTP ``Date`` header for ``ts`` (epoch seconds), formatted once per second."""
+    global _date_second, _date_text
+    second = int(ts)
+    if second != _date_second:
+        _date_text = formatdate(second, usegmt=True)
+        _date_second = second
+    return _date_text
 
 
 def request_id(service: Service) -> str:

@@ -33,14 +33,6 @@ _answered: contextvars.ContextVar[Backend | None] = contextvars.ContextVar(
 _installed = False
 
 
-def _answered_by(response: Any, caught_exception: Any) -> Backend | None:
-    if response is not None:
-        return getattr(response[0], backoff.MARK, None)  # (http_response, parsed)
-    if caught_exception is not None:
-        return getattr(caught_exception, backoff.MARK, None)
-    return None
-
-
 def _patch(endpoint_module: ModuleType) -> None:
     endpoint_class = endpoint_module.AioEndpoint
     if getattr(endpoint_class._needs_retry, "_pytest_mturk", False):
@@ -53,7 +45,7 @@ def _patch(endpoint_module: ModuleType) -> None:
         # aiobotocore calls it as (attempts, operation_model, request_dict, response, exception).
         response = args[3] if len(args) > 3 else kwargs.get("response")
         caught = args[4] if len(args) > 4 else kwargs.get("caught_exception")
-        backend = _answered_by(response, caught)
+        backend = backoff.answered_by(response, caught)
         if backend is None or backend.service.options.real_retry_sleep:
             return await needs_retry(self, *args, **kwargs)
         token = _answered.set(backend)
@@ -71,16 +63,8 @@ def _patch(endpoint_module: ModuleType) -> None:
             backend.service.clock.advance(seconds)
 
     async def _send(self: Any, request: Any) -> Any:
-        if (
-            hook.active
-            and guard.is_mturk_request(request)
-            and request.url.split("/")[2] not in hook.passthrough_hosts
-        ):
-            # Deferred, as in hook.before_send.
-            from pytest_mturk.transport.botocore_glue import answer
-
-            return answer(hook.active[-1], request)
-        return await send(self, request)
+        response = guard.fake_answer(request)
+        return await send(self, request) if response is None else response
 
     patched: tuple[Any, ...] = (_needs_retry, _sleep, _send)
     for fn in patched:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from pytest_mturk.protocol import Backend
 
-__all__ = ["MARK", "install", "mark"]
+__all__ = ["MARK", "answered_by", "install", "mark"]
 
 #: The attribute that ties a response or a connection error to the backend that answered it.
 MARK = "_pytest_mturk_backend"
@@ -39,7 +39,7 @@ def mark(obj: T, backend: Backend) -> T:
     return obj
 
 
-def _answered_by(response: Any, caught_exception: Any) -> Backend | None:
+def answered_by(response: Any, caught_exception: Any) -> Backend | None:
     if response is not None:
         return getattr(response[0], MARK, None)  # (http_response, parsed)
     if caught_exception is not None:
@@ -82,7 +82,7 @@ def install() -> None:
         # botocore calls it as (attempts, operation_model, request_dict, response, exception).
         response = args[3] if len(args) > 3 else kwargs.get("response")
         caught = args[4] if len(args) > 4 else kwargs.get("caught_exception")
-        backend = _answered_by(response, caught)
+        backend = answered_by(response, caught)
         if backend is None or backend.service.options.real_retry_sleep:
             return original(self, *args, **kwargs)
         _answered.backend = backend

@@ -11,30 +11,16 @@ at the top.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from email.utils import formatdate
 from typing import Any
 
 from botocore import exceptions
 from botocore.awsrequest import AWSResponse
 
 from pytest_mturk.faults import TransportFault
-from pytest_mturk.protocol import CONTENT_TYPE, Backend, handle, request_id
+from pytest_mturk.protocol import CONTENT_TYPE, Backend, handle, http_date, request_id
 from pytest_mturk.transport import backoff
 
 __all__ = ["FakeAWSResponse", "answer", "connection_failure"]
-
-_date_second = -1
-_date_text = ""
-
-
-def _http_date(ts: float) -> str:
-    """An HTTP Date header for ``ts``, formatted once per second."""
-    global _date_second, _date_text
-    second = int(ts)
-    if second != _date_second:
-        _date_text = formatdate(second, usegmt=True)
-        _date_second = second
-    return _date_text
 
 
 class _Content(bytes):
@@ -97,7 +83,7 @@ def answer(backend: Backend, request: Any) -> FakeAWSResponse:
         "x-amzn-RequestId": request_id(service),
         "Content-Type": CONTENT_TYPE,
         "Content-Length": str(len(body)),
-        "Date": _http_date(service.clock.time()),
+        "Date": http_date(service.clock.time()),
     }
     return backoff.mark(FakeAWSResponse(url, status, headers, body), backend)
 

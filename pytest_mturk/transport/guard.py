@@ -21,7 +21,7 @@ from typing import Any
 from pytest_mturk.protocol import TARGET_PREFIX, header
 from pytest_mturk.transport import hook
 
-__all__ = ["install", "is_mturk_request"]
+__all__ = ["fake_answer", "install", "is_mturk_request"]
 
 _installed = False
 
@@ -32,6 +32,20 @@ def is_mturk_request(request: Any) -> bool:
     return target is not None and target.startswith(TARGET_PREFIX)
 
 
+def fake_answer(request: Any) -> Any:
+    """The active fake's answer to an MTurk request headed for the network, or None (no fake
+    active, not an MTurk request, or one for a pytest-mturk server in this process)."""
+    if not hook.active or not is_mturk_request(request):
+        return None
+    if request.url.split("/")[2] in hook.passthrough_hosts:
+        return None
+    # Deferred as in hook.before_send: the answering side imports botocore and the service,
+    # which importing the fake must not pay for.
+    from pytest_mturk.transport.botocore_glue import answer
+
+    return answer(hook.active[-1], request)
+
+
 def _patch(endpoint_module: ModuleType) -> None:
     endpoint_class = endpoint_module.Endpoint
     original = endpoint_class._send
@@ -39,15 +53,8 @@ def _patch(endpoint_module: ModuleType) -> None:
         return
 
     def _send(self: Any, request: Any) -> Any:
-        if hook.active and is_mturk_request(request):
-            host = request.url.split("/")[2]
-            if host not in hook.passthrough_hosts:
-                # Deferred as in hook.before_send: the answering side imports botocore and the
-                # service, which importing the fake must not pay for.
-                from pytest_mturk.transport.botocore_glue import answer
-
-                return answer(hook.active[-1], request)
-        return original(self, request)
+        response = fake_answer(request)
+        return original(self, request) if response is None else response
 
     _send.__wrapped__ = original  # type: ignore[attr-defined]
     _send._pytest_mturk = True  # type: ignore[attr-defined]

@@ -35,7 +35,6 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any, Protocol, TextIO
 
@@ -88,18 +87,6 @@ class ControlHandler(Protocol):
 
 
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
-_date_second = -1
-_date_text = ""
-
-
-def _http_date(ts: float) -> str:
-    """An HTTP Date header for ``ts``, formatted once per second."""
-    global _date_second, _date_text
-    second = int(ts)
-    if second != _date_second:
-        _date_text = formatdate(second, usegmt=True)
-        _date_second = second
-    return _date_text
 
 
 class _Handler(socketserver.BaseRequestHandler):
@@ -147,7 +134,7 @@ class _Handler(socketserver.BaseRequestHandler):
     ) -> None:
         lines = [
             f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}",
-            f"Date: {_http_date(time.time() if date is None else date)}",
+            f"Date: {protocol.http_date(time.time() if date is None else date)}",
         ]
         if extra:
             lines.extend(f"{k}: {v}" for k, v in extra.items())
