@@ -301,3 +301,20 @@ def test_a_time_for_the_clock_must_be_a_time(fake: MTurkFake) -> None:
         fake.clock.move_to("tomorrow")
     with pytest.raises(TypeError):
         fake.clock.move_to(12)  # type: ignore[arg-type]
+
+
+def test_a_frozen_clock_leaves_pytests_durations_alone(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_frozen(mturk_frozen_clock):
+            mturk_frozen_clock.advance(days=3)
+        """
+    )
+    result = pytester.runpytest("--durations=0", "--durations-min=0")
+    result.assert_outcomes(passed=1)
+    durations = [
+        float(line.split("s", 1)[0])
+        for line in result.outlines
+        if line[:1].isdigit() and "test_frozen" in line
+    ]
+    assert durations and max(durations) < 3600, result.outlines

@@ -96,6 +96,10 @@ def process_time() -> float:
     return _time.time()
 
 
+#: Modules freezegun must leave alone when the fake freezes time (pytest's own timing).
+PYTEST_TIMING = ["_pytest.timing"]
+
+
 def start_freezegun(timestamp: float) -> Any:
     """Freeze the process at ``timestamp`` with freezegun (not ticking); returns what to pass to
     :func:`stop_freezegun`."""
@@ -103,7 +107,9 @@ def start_freezegun(timestamp: float) -> Any:
     # worth it for a fake that freezes time.
     from freezegun import freeze_time
 
-    freeze = freeze_time(_as_datetime(timestamp), tick=False)
+    # pytest keeps its own references to time.time/perf_counter (in _pytest.timing) so that a
+    # frozen test does not corrupt its durations; freezegun would patch those too.
+    freeze = freeze_time(_as_datetime(timestamp), tick=False, ignore=PYTEST_TIMING)
     factory = freeze.start()
     return freeze, factory
 
