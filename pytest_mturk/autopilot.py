@@ -7,12 +7,15 @@ QuestionForm; the form's own fields for an HTMLQuestion), from a mapping, or fro
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from pytest_mturk.service.access import access_refusal
-from pytest_mturk.service.model import ASSIGNABLE, HIT
+from pytest_mturk.errors import WorkerActionError
+from pytest_mturk.service.access import GUARDED_ACTIONS, access_refusal, held_value, meets
+from pytest_mturk.service.model import ACTIVE, ASSIGNABLE, HIT
+from pytest_mturk.service.qualification_requests import worker_request
 from pytest_mturk.service.render import hit_dict
 from pytest_mturk.service.state import Service
 from pytest_mturk.service.worker_actions import answer_xml
@@ -35,7 +38,11 @@ class Autopilot:
     timedelta of fake time) is how long after a HIT appears its work is submitted. ``answers``: a
     mapping used for every HIT, a callable ``(hit, worker) -> mapping or XML`` (``hit`` as GetHIT
     returns it), or None to answer from the question (Faker text for ExternalQuestion HITs).
-    ``stop()`` ends it.
+    ``request_qualifications`` (default True): like real workers, they request a requester's
+    qualification a HIT requires and they lack (an AutoGranted one is granted at once; a test
+    is taken with answers made from its questions, and scored by its AnswerKey if it has one;
+    otherwise the request waits for the requester), once per worker and type. ``workers`` are
+    the :class:`~pytest_mturk.Worker` s. ``stop()`` ends it.
     """
 
     def __init__(
@@ -44,12 +51,15 @@ class Autopilot:
         workers: int = 3,
         answers: AnswerSource = None,
         delay: float | timedelta = 0,
+        *,
+        request_qualifications: bool = True,
         **worker_profile: Any,
     ) -> None:
         if workers < 1:
             raise ValueError("autopilot needs at least one worker")
         self._service = service
         self.answers = answers
+        self.request_qualifications = request_qualifications
         self.delay = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
         pool = Workers(service)
         self.workers = [pool.create(**worker_profile) for _ in range(workers)]
@@ -86,7 +96,11 @@ class Autopilot:
             if hit.status != ASSIGNABLE or hit.expired or hit.available == 0:
                 return
             wid = worker.worker_id
-            if wid in hit.by_worker or access_refusal(svc, hit, wid, "accept") is not None:
+            if wid in hit.by_worker:
+                continue
+            if self.request_qualifications:
+                self._request_missing(hit, wid)
+            if access_refusal(svc, hit, wid, "accept") is not None:
                 continue
             a = svc.accept(hit, wid, at)
             answers: Any = self.answers
@@ -98,6 +112,24 @@ class Autopilot:
                 answers = {"answer": self._text()}
             xml = answer_xml(hit, answers, svc.rng, {})
             svc.submit(a, xml, at)
+
+    def _request_missing(self, hit: HIT, worker_id: str) -> None:
+        """Request the requester qualifications guarding ``accept`` that the worker lacks and
+        never requested (what a real worker does before accepting)."""
+        svc = self._service
+        env = hit.world.env
+        for requirement in hit.hit_type.requirements:
+            if "accept" not in GUARDED_ACTIONS[requirement["ActionsGuarded"]]:
+                continue
+            qt = env.qualification_types.get(requirement["QualificationTypeId"])
+            if qt is None or qt.owner is None or not qt.is_requestable or qt.status != ACTIVE:
+                continue
+            if (qt.id, worker_id) in qt.owner.last_request_time:
+                continue
+            if meets(requirement, held_value(svc, env, qt.id, worker_id)):
+                continue
+            with contextlib.suppress(WorkerActionError):
+                worker_request(svc, worker_id, qt.id, None)
 
     def _text(self) -> str:
         faker = faker_for("en_US")

@@ -277,7 +277,12 @@ class DurableState:
         pilots = []
         for p in pilots_doc:
             pilots.append(
-                fake.autopilot(workers=len(p["workers"]), answers=p["answers"], delay=p["delay"])
+                fake.autopilot(
+                    workers=len(p["workers"]),
+                    answers=p["answers"],
+                    delay=p["delay"],
+                    request_qualifications=p.get("request_qualifications", True),
+                )
             )
         persist.load_service(svc, doc["state"])
         for pilot, p in zip(pilots, pilots_doc, strict=True):
@@ -598,6 +603,7 @@ class DurableState:
                     "workers": [w.worker_id for w in p.workers],
                     "answers": p.answers,
                     "delay": p.delay,
+                    "request_qualifications": p.request_qualifications,
                 }
                 for p in pilots
             ],

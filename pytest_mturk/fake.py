@@ -227,17 +227,33 @@ class MTurkFake:
         workers: int = 3,
         answers: AnswerSource = None,
         delay: float | timedelta = 0,
+        *,
+        request_qualifications: bool = True,
         **worker_profile: Any,
     ) -> Autopilot:
         """Simulated workers who do every open assignment of new and existing HITs.
 
         ``answers``: None (answer from the question), a mapping, or ``(hit, worker) -> answers``;
         ``delay``: fake seconds (or a timedelta) between a HIT appearing and its work being
-        submitted. Returns the :class:`~pytest_mturk.Autopilot` (``.stop()`` ends it).
+        submitted; ``request_qualifications``: whether they request the qualifications a HIT
+        requires, as real workers do (default True). Returns the :class:`~pytest_mturk.Autopilot`
+        (``.workers``, ``.stop()``); :attr:`autopilots` lists them all.
         """
-        pilot = Autopilot(self._service, workers, answers, delay, **worker_profile)
+        pilot = Autopilot(
+            self._service,
+            workers,
+            answers,
+            delay,
+            request_qualifications=request_qualifications,
+            **worker_profile,
+        )
         self._autopilots.append(pilot)
         return pilot
+
+    @property
+    def autopilots(self) -> list[Autopilot]:
+        """The autopilots working for this fake (the ``autopilot`` option's first)."""
+        return list(self._autopilots)
 
     # ------------------------------------------------------------------ state
 

@@ -166,6 +166,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("workers", "integer", help="how many (default 3)"),
             Field("answers", "object|null", help="answers for every HIT (null: from the question)"),
             Field("delay", "number", help="fake seconds between a HIT appearing and its work"),
+            Field(
+                "request_qualifications",
+                "boolean",
+                help="request the qualifications a HIT requires, as real workers do (default true)",
+            ),
             *_PROFILE,
         ),
         changes_state=True,
