@@ -43,6 +43,9 @@ from pytest_mturk.faults import TransportFault
 from pytest_mturk.protocol import Backend
 from pytest_mturk.transport import hook, http11, route
 from pytest_mturk.transport.http11 import DEFAULT_TIMEOUT, MAX_BODY
+from pytest_mturk.transport.pages import Pages
+from pytest_mturk.transport.pages import Request as PageRequest
+from pytest_mturk.transport.pages.security import cross_site
 
 __all__ = [
     "CONTROL_PREFIX",
@@ -251,6 +254,9 @@ class MTurkServer:
         self.url = self.base_url
         hook.passthrough_hosts.add(f"{netloc}:{self.port}")
         self._site_dir: str | None = None
+        #: The worker and requester pages (``/worker/``, ``/requester/``) and the worker
+        #: site's paths (``/mturk/externalSubmit``, ``/dynamic/hit``).
+        self.pages = Pages(self, TOKEN_HEADER)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.1},
@@ -269,6 +275,18 @@ class MTurkServer:
                 f"got {environment!r}"
             )
         return f"{self.base_url}/{environment}"
+
+    @property
+    def worker_url(self) -> str:
+        """The worker page: be a worker in a browser (with ``?token=`` when the server needs
+        its token)."""
+        return self.pages.worker_url()
+
+    @property
+    def requester_url(self) -> str:
+        """The requester page: review and pay work in a browser (with ``?token=`` when the
+        server needs its token)."""
+        return self.pages.requester_url()
 
     @property
     def control_url(self) -> str:
@@ -301,6 +319,8 @@ class MTurkServer:
         path = req.path
         if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
             return self._control(handler, req, path[len(CONTROL_PREFIX) :].strip("/"))
+        if self.pages.handles(path):
+            return self._page(handler, req)
         first, _, _rest = path.lstrip("/").partition("/")
         if first == "":
             environment = self.environment
@@ -355,7 +375,34 @@ class MTurkServer:
             extra=extra,
         )
 
+    def _page(self, handler: _Handler, req: http11.Request) -> bool:
+        response = self.pages(PageRequest(req.method, req.path, req.query, req.headers, req.body))
+        headers = dict(response.headers)
+        content_type = headers.pop("Content-Type", "text/html; charset=utf-8")
+        self.log(handler.client_address, f"page {req.method} {req.path}", response.status, "")
+        handler._send(
+            response.status,
+            response.body,
+            content_type,
+            close=not req.keep_alive,
+            extra=headers,
+        )
+        return True
+
     def _control(self, handler: _Handler, req: http11.Request, path: str) -> bool:
+        why = cross_site(req.headers)
+        if why is not None and req.method != "GET":
+            # A web page in the user's browser may POST plain-text JSON here without asking
+            # (no CORS preflight): SDKs and curl send no Origin, browsers do.
+            body = {
+                "error": "Forbidden",
+                "message": f"the control API refuses requests from web pages ({why})",
+            }
+            self.log(handler.client_address, f"control {path or '-'}", 403, "")
+            handler._send(
+                403, json.dumps(body).encode(), "application/json", close=not req.keep_alive
+            )
+            return True
         if self.token is not None:
             given = req.headers.get(TOKEN_HEADER.lower(), "")
             if not hmac.compare_digest(given.encode(), self.token.encode()):
