@@ -15,7 +15,7 @@ from pytest_mturk import MTurkFake
 from pytest_mturk.questions import parse_answers_xml
 from pytest_mturk.transport.server import MTurkServer
 from tests.browser.conftest import KEY, TaskSite
-from tests.conftest import hit_args
+from tests.conftest import ANSWER_KEY, TEST_FORM, hit_args
 
 Served = tuple[MTurkFake, MTurkServer, Any]
 Shot = Callable[[str], Path]
@@ -298,3 +298,103 @@ def test_question_form_as_a_real_form_then_bonus_and_message(
     assert "$0.25" in money and "Lovely photo" in money and "$0.50" in money
     assert "Watch this space." in page.locator("#messages").inner_text()
     shot("bonus-and-message-received")
+
+
+def test_a_qualification_test_taken_and_scored_unhides_a_hit(
+    page: Any, served: Served, shot: Shot
+) -> None:
+    fake, server, client = served
+    type_id = client.create_qualification_type(
+        Name="Animal expert",
+        Description="Knows cats from dogs",
+        QualificationTypeStatus="Active",
+        Test=TEST_FORM,
+        AnswerKey=ANSWER_KEY,
+        TestDurationInSeconds=300,
+        RetryDelayInSeconds=60,
+    )["QualificationType"]["QualificationTypeId"]
+    hit_id = client.create_hit(
+        **hit_args(
+            Question=HTML_TASK,
+            Title="Experts only",
+            QualificationRequirements=[
+                {
+                    "QualificationTypeId": type_id,
+                    "Comparator": "GreaterThanOrEqualTo",
+                    "IntegerValues": [60],
+                    "ActionsGuarded": "DiscoverPreviewAndAccept",
+                }
+            ],
+        )
+    )["HIT"]["HITId"]
+    worker_id = create_worker(page, server, shot)
+
+    # Hidden, and why.
+    page.goto(f"{server.base_url}/worker/?worker={worker_id}")
+    assert "Experts only" not in page.locator("#found").inner_text()
+    reason = page.locator("#hidden tr", has_text="Experts only").get_by_test_id("hidden-reason")
+    assert f"on {type_id} (Animal expert): GreaterThanOrEqualTo [60]" in reason.inner_text()
+    assert "the worker's value: none (the worker does not have it)" in reason.inner_text()
+    shot("hidden-with-its-reason")
+
+    def take_test(q1: str, q2: str) -> None:
+        page.goto(f"{server.base_url}/worker/?worker={worker_id}")
+        page.locator("#qualifications").get_by_role("link", name="Animal expert").click()
+        test = page.get_by_test_id("test-form")
+        test.locator(f"input[name='answer:q1'][value={q1}]").check()
+        test.locator(f"input[name='answer:q2'][value={q2}]").check()
+        shot("taking-the-test")
+        page.get_by_test_id("submit-test").click()
+
+    take_test("a", "x")  # 5 of 15 points
+    assert page.get_by_test_id("flash").inner_text() == (
+        "Animal expert: granted, your value is 33."
+    )
+    assert "the worker's value: 33" in page.locator("#hidden").inner_text()
+    take_test("a", "y")  # a retake before RetryDelayInSeconds: refused, nothing changes
+    assert "must wait 60 s after the previous request" in page.get_by_test_id("error").inner_text()
+    assert fake.workers.get(worker_id).qualification_value(type_id) == 33
+
+    # The requester page moves the fake clock past the retry delay.
+    page.goto(server.requester_url)
+    page.get_by_role("link", name=KEY).click()
+    clock = page.get_by_test_id("clock")
+    clock.locator("input[name=amount]").fill("2")
+    clock.locator("select[name=unit]").select_option("minutes")
+    clock.get_by_role("button").click()
+    assert page.get_by_test_id("flash").inner_text() == "The fake clock moved 2 minutes forward."
+
+    take_test("a", "y")  # 15 of 15
+    assert page.get_by_test_id("flash").inner_text() == (
+        "Animal expert: granted, your value is 100."
+    )
+    assert "Experts only" not in page.locator("#hidden").inner_text()
+    shot("test-passed")
+    assignment_id = find_and_accept(page, hit_id, "Experts only", shot)
+    assert client.list_qualification_requests()["NumResults"] == 0  # scored, not pending
+    assert fake.workers.get(worker_id).qualification_value(type_id) == 100
+    assert assignment_id in fake.service.assignments_by_id
+
+
+def test_return_and_let_the_time_run_out(page: Any, served: Served, shot: Shot) -> None:
+    fake, server, client = served
+    hit_id = client.create_hit(**hit_args(Question=SURVEY, Title="Twice", MaxAssignments=1))["HIT"][
+        "HITId"
+    ]
+    worker_id = create_worker(page, server, shot)
+    page.goto(f"{server.base_url}/worker/?worker={worker_id}")
+    first = find_and_accept(page, hit_id, "Twice", shot)
+    page.get_by_test_id("return").click()
+    assert page.get_by_test_id("flash").inner_text() == f"Assignment {first} was returned."
+    assert page.get_by_test_id(f"status-{first}").inner_text() == "Returned"
+    assert client.get_hit(HITId=hit_id)["HIT"]["NumberOfAssignmentsAvailable"] == 1
+
+    second = find_and_accept(page, hit_id, "Twice", shot)
+    before = fake.clock.now()
+    page.get_by_test_id("timeout").click()
+    assert page.get_by_test_id("assignment-status").inner_text() == "Abandoned"
+    shot("time-ran-out")
+    abandoned = fake.service.assignments_by_id[second]
+    assert abandoned.status == "Abandoned"
+    assert fake.clock.time() >= abandoned.deadline > before.timestamp()
+    assert client.get_hit(HITId=hit_id)["HIT"]["NumberOfAssignmentsAvailable"] == 1
