@@ -79,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="answer MTurk requests over HTTP",
         description="Answer MTurk requests over HTTP: the sandbox at the root URL and at "
-        "/sandbox, production at /production, the control API at /_pytest_mturk/.",
+        "/sandbox, production at /production, the control API at /_pytest_mturk/, the worker "
+        "and requester pages at /worker/ and /requester/.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=_port, default=0, help="0 picks a free port")
@@ -126,6 +127,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="the control API's token (generated when listening off loopback)",
     )
     serve.add_argument("--verbose", action="store_true", help="log one line per request on stderr")
+    serve.add_argument(
+        "--open",
+        action="store_true",
+        help="print the worker page's URL last, to open in a browser",
+    )
+    serve.add_argument(
+        "--open-browser",
+        action="store_true",
+        help="open the worker page in the default browser (implies --open)",
+    )
     return parser
 
 
@@ -199,7 +210,20 @@ def _announce(server: Any, args: argparse.Namespace) -> None:
     if args.state is not None:
         lines.append(f"  state: {os.path.abspath(args.state)}")
     lines.append(f"  export AWS_ENDPOINT_URL_MTURK={server.url}")
+    lines.append(f"  worker page:    {server.worker_url}")
+    lines.append(f"  requester page: {server.requester_url}")
+    if args.open or args.open_browser:
+        lines.append(f"pytest-mturk: open the worker page: {server.worker_url}")
     print("\n".join(lines), flush=True)
+    if args.open_browser:
+        import webbrowser  # deferred: only --open-browser needs it
+
+        if not webbrowser.open(server.worker_url):
+            print(
+                "pytest-mturk: no browser could be started here; open the URL above yourself",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,11 @@ API (journaled by a durable server). tests/browser/ drives the same pages in Chr
 from __future__ import annotations
 
 import html
+import os
 import re
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -675,3 +679,63 @@ def test_a_qualification_test_in_the_page_is_scored(
     r = visitor.post("/worker/qualification", {**data, "answer:q1": "a", "answer:q2": "x"})
     assert flash_of(r) == "Quiz: granted, your value is 33."
     assert worker.qualification_value(type_id) == 33
+
+
+# ============================================================================ the command line
+
+SERVE = [sys.executable, "-m", "pytest_mturk.cli", "serve"]
+
+
+def _announcement(
+    args: list[str], env: dict[str, str] | None = None, until: Path | None = None
+) -> tuple[list[str], str]:
+    """The lines ``serve`` prints up to the worker page's URL, which must answer (and, with
+    ``until``, waits for that file to be written before stopping the server)."""
+    proc = subprocess.Popen(
+        [*SERVE, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    try:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        while not lines or not lines[-1].startswith("pytest-mturk: open the worker page"):
+            line = proc.stdout.readline()
+            assert line, (lines, proc.stderr.read() if proc.stderr else "")
+            lines.append(line.rstrip("\n"))
+        url = lines[-1].rsplit(" ", 1)[1]
+        page = requests.get(url)
+        assert page.status_code == 200
+        for _ in range(200 if until is not None else 0):  # a browser starts in the background
+            if until is not None and until.exists() and until.read_text().strip():
+                break
+            time.sleep(0.05)
+        return lines, url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_serve_open_prints_the_worker_page() -> None:
+    lines, url = _announcement(["--open"])
+    base = lines[0].rsplit(" at ", 1)[1]
+    assert url == f"{base}/worker/"
+    assert lines[-3].split() == ["worker", "page:", f"{base}/worker/"]
+    assert lines[-2].split() == ["requester", "page:", f"{base}/requester/"]
+
+
+def test_serve_open_off_loopback_prints_the_url_with_its_token() -> None:
+    lines, url = _announcement(["--open", "--host", "0.0.0.0"])
+    token = next(line.split()[-1] for line in lines if "(header X-Pytest-Mturk-Token)" in line)
+    assert url.endswith(f"/worker/?token={token}")  # requests.get above got the page with it
+
+
+def test_serve_open_browser_opens_the_worker_page(tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    script = tmp_path / "browser.sh"
+    script.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    script.chmod(0o755)
+    _, url = _announcement(["--open-browser"], {"BROWSER": f"{script} %s"}, until=opened)
+    assert opened.read_text().strip() == url
