@@ -739,3 +739,17 @@ def test_serve_open_browser_opens_the_worker_page(tmp_path: Path) -> None:
     script.chmod(0o755)
     _, url = _announcement(["--open-browser"], {"BROWSER": f"{script} %s"}, until=opened)
     assert opened.read_text().strip() == url
+
+
+def test_a_bug_in_the_pages_is_a_500_and_an_internal_error(
+    fake: MTurkFake, server: MTurkServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(params: dict[str, str]) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(server.pages.worker, "chooser", broken)
+    r = requests.get(server.worker_url)
+    assert r.status_code == 500 and "RuntimeError('boom')" in r.text
+    assert [repr(e) for e in fake.internal_errors] == ["RuntimeError('boom')"]
+    fake.internal_errors.clear()
+    assert requests.get(server.requester_url).status_code == 200  # the server goes on

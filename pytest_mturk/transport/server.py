@@ -36,16 +36,16 @@ import threading
 import time
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from pytest_mturk import protocol
 from pytest_mturk.faults import TransportFault
 from pytest_mturk.protocol import Backend
 from pytest_mturk.transport import hook, http11, route
 from pytest_mturk.transport.http11 import DEFAULT_TIMEOUT, MAX_BODY
-from pytest_mturk.transport.pages import Pages
-from pytest_mturk.transport.pages import Request as PageRequest
-from pytest_mturk.transport.pages.security import cross_site
+
+if TYPE_CHECKING:
+    from pytest_mturk.transport.pages import Pages
 
 __all__ = [
     "CONTROL_PREFIX",
@@ -254,9 +254,12 @@ class MTurkServer:
         self.url = self.base_url
         hook.passthrough_hosts.add(f"{netloc}:{self.port}")
         self._site_dir: str | None = None
+        # Deferred: the pages cost about 35 ms to import, and most fakes are never served.
+        from pytest_mturk.transport.pages import Pages
+
         #: The worker and requester pages (``/worker/``, ``/requester/``) and the worker
         #: site's paths (``/mturk/externalSubmit``, ``/dynamic/hit``).
-        self.pages = Pages(self, TOKEN_HEADER)
+        self.pages: Pages = Pages(self, TOKEN_HEADER)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.1},
@@ -376,7 +379,8 @@ class MTurkServer:
         )
 
     def _page(self, handler: _Handler, req: http11.Request) -> bool:
-        response = self.pages(PageRequest(req.method, req.path, req.query, req.headers, req.body))
+        pages = self.pages
+        response = pages(pages.request(req.method, req.path, req.query, req.headers, req.body))
         headers = dict(response.headers)
         content_type = headers.pop("Content-Type", "text/html; charset=utf-8")
         self.log(handler.client_address, f"page {req.method} {req.path}", response.status, "")
@@ -390,7 +394,7 @@ class MTurkServer:
         return True
 
     def _control(self, handler: _Handler, req: http11.Request, path: str) -> bool:
-        why = cross_site(req.headers)
+        why = self.pages.cross_site(req.headers)
         if why is not None and req.method != "GET":
             # A web page in the user's browser may POST plain-text JSON here without asking
             # (no CORS preflight): SDKs and curl send no Origin, browsers do.

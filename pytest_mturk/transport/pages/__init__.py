@@ -15,9 +15,11 @@ tokens, origins and sandboxes are described in :mod:`.security`.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from importlib import resources
 from urllib.parse import parse_qsl, urlencode
 
@@ -51,6 +53,7 @@ _STATIC_FILES = {
     "pages.js": "text/javascript; charset=utf-8",
 }
 _MAX_FLASHES = 500
+log = logging.getLogger("pytest_mturk")
 
 
 class Pages:
@@ -86,6 +89,15 @@ class Pages:
 
     # ------------------------------------------------------------------ routing
 
+    #: What a request to the pages is made of (for the server, which imports the pages late).
+    request = Request
+
+    @staticmethod
+    def cross_site(headers: Mapping[str, str]) -> str | None:
+        """Why a request looks sent by a page of another site, or None (see
+        :func:`.security.cross_site`); the server refuses such POSTs to its control API too."""
+        return cross_site(headers)
+
     def handles(self, path: str) -> bool:
         """Whether ``path`` is one of the pages'."""
         return (
@@ -95,7 +107,18 @@ class Pages:
         )
 
     def __call__(self, req: Request) -> Response:
-        """Answer one request for a path :meth:`handles` accepts."""
+        """Answer one request for a path :meth:`handles` accepts.
+
+        A bug in the pages is answered with 500 and recorded in the fake's ``internal_errors``
+        (which the pytest plugin reports as a failure), never a dropped connection."""
+        try:
+            return self._answer(req)
+        except Exception as exc:
+            log.exception("pytest-mturk: internal error answering %s %s", req.method, req.path)
+            self.server.backend.internal_errors.append(exc)
+            return plain(500, f"Internal error in pytest-mturk's pages: {exc!r}")
+
+    def _answer(self, req: Request) -> Response:
         server = self.server
         if _is_loopback(server.host) and not is_loopback_host(req.headers.get("host", "")):
             # A foreign name resolving to 127.0.0.1 (DNS rebinding) gets nothing.

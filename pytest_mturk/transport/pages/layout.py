@@ -60,13 +60,12 @@ def button_form(
     fields: dict[str, object] | None = None,
     extra: Markup | None = None,
     css: str = "inline",
-    confirm: str | None = None,
     test_id: str | None = None,
 ) -> Markup:
     """A POST form: hidden fields, the CSRF token, optional controls, and one button."""
     return fmt(
         "<form {}>{}{}{}<button {}>{}</button></form>",
-        attrs(method="post", action=action, class_=css, data_confirm=confirm),
+        attrs(method="post", action=action, class_=css),
         hidden(**{CSRF_FIELD: csrf}),
         hidden(**(fields or {})),
         extra or Markup(""),

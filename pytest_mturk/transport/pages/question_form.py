@@ -103,11 +103,7 @@ def _binary(el: etree._Element) -> Markup:
     alt = text_of(parts["AltText"]) if "AltText" in parts else ""
     url = text_of(parts["DataURL"]) if "DataURL" in parts else ""
     return fmt(
-        '<p class="binary">[{} {}] {} <span class="url">{}</span></p>',
-        kind or "binary",
-        "",
-        alt,
-        url,
+        '<p class="binary">[{}] {} <span class="url">{}</span></p>', kind or "binary", alt, url
     )
 
 

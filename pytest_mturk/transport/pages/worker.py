@@ -545,6 +545,8 @@ class WorkerPages:
     def _frame(self, hit: HIT, src: str, done: str | None) -> Markup:
         parsed = hit.parsed
         assert parsed is not None
+        if not src.lower().startswith(("https://", "http://")):
+            return fmt('<p class="reason">The task\'s URL is not a web page: {}</p>', src)
         height = parsed.frame_height or 0
         external = parsed.kind == "ExternalQuestion"
         # HTMLQuestion content runs without the server's origin; an ExternalQuestion has an

@@ -11,9 +11,4 @@
       window.location.assign(frame.dataset.done);
     }
   });
-  // Buttons that ask first.
-  document.addEventListener("submit", function (event) {
-    var question = event.target.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) { event.preventDefault(); }
-  });
 }());
