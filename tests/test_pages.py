@@ -29,6 +29,7 @@ from pytest_mturk.transport.pages.forms import FormData, Upload
 from pytest_mturk.transport.pages.question_form import read_answers, render_question_form
 from pytest_mturk.transport.server import MTurkServer
 from tests.conftest import ANSWER_KEY, FORM_Q, HTML_Q, TEST_FORM, UPLOAD_Q, hit_args
+from tests.test_notifications import QUEUE, hit_type, spec
 
 KEY = "AKIAPYTESTMTURKTEST1"
 SANDBOX_SUBMIT = "https://workersandbox.mturk.com/mturk/externalSubmit"
@@ -753,3 +754,33 @@ def test_a_bug_in_the_pages_is_a_500_and_an_internal_error(
     assert [repr(e) for e in fake.internal_errors] == ["RuntimeError('boom')"]
     fake.internal_errors.clear()
     assert requests.get(server.requester_url).status_code == 200  # the server goes on
+
+
+def test_the_requester_dashboard_shows_money_notifications_and_mail(
+    fake: MTurkFake, prod_client: Any, visitor: Visitor
+) -> None:
+    type_id = hit_type(prod_client)
+    prod_client.update_notification_settings(
+        HITTypeId=type_id, Notification=spec(events=["AssignmentSubmitted"]), Active=True
+    )
+    hit_id = prod_client.create_hit_with_hit_type(
+        HITTypeId=type_id, LifetimeInSeconds=3600, Question=FORM_Q
+    )["HIT"]["HITId"]
+    worker = fake.workers.create()
+    assignment_id = worker.do(hit_id, {"label": "cat"})
+    prod_client.approve_assignment(AssignmentId=assignment_id)
+    prod_client.notify_workers(Subject="Hi", MessageText="More soon", WorkerIds=[worker.worker_id])
+    page = visitor.get(f"/requester/?env=production&key={KEY}").text
+    balance = prod_client.get_account_balance()["AvailableBalance"]
+    assert f'data-testid="balance">${balance}<' in page
+    payments = page[page.index('id="payments"') : page.index('id="notifications"')]
+    assert worker.worker_id in payments and "$0.50" in payments
+    notifications = page[page.index('id="notifications"') : page.index('id="emails"')]
+    assert QUEUE in notifications and "AssignmentSubmitted" in notifications
+    emails = page[page.index('id="emails"') : page.index('id="calls"')]
+    assert "More soon" in emails
+    # The worker sees the same, from their side.
+    mine = visitor.get(f"/worker/?worker={worker.worker_id}&site=production").text
+    assert "$0.50" in mine[mine.index('id="money"') :]
+    assert "More soon" in mine[mine.index('id="messages"') :]
+    assert assignment_id in mine[mine.index('id="assignments"') :]
