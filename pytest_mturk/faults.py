@@ -156,30 +156,47 @@ class _Custom(_CoralError):
 class Fault:
     """One injected fault (returned by ``fake.faults.add``; ``fired`` counts its firings)."""
 
+    #: The API operation name it applies to; None for every operation.
     operation: str | None
+    #: The fault kind (one of :data:`FAULT_KINDS`).
     error: str
+    #: The TurkErrorCode answered (``ServiceFault``, ``RequestError``,
+    #: ``ParameterValidationError``).
     code: str | None = None
+    #: The error message answered (None: the kind's usual one).
     message: str | None = None
+    #: The HTTP status answered (None: the kind's usual one).
     status: int | None = None
+    #: How many attempts fail (None: every matching attempt).
     times: int | None = 1
+    #: How many matching attempts pass before the first failure.
     after: int = 0
+    #: A test on the call's parameters narrowing which calls match.
     when: Callable[[dict[str, Any]], bool] | None = None
+    #: Whether the operation is applied before the failure (the answer is lost).
     applied: bool = False
+    #: Whether a fault that never fired fails the test.
     required: bool = True
+    #: The AWS error name answered by a ``"Custom"`` fault.
     type_name: str | None = None
+    #: Matching attempts seen so far.
     seen: int = 0
+    #: Attempts failed so far.
     fired: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def exhausted(self) -> bool:
+        """Whether it has failed ``times`` attempts already (it fires no more)."""
         return self.times is not None and self.fired >= self.times
 
     @property
     def connection_level(self) -> bool:
+        """Whether it fails below HTTP (raised inside botocore, not answered)."""
         return self.error in CONNECTION_ERRORS
 
     def matches(self, operation: str, params: dict[str, Any]) -> bool:
+        """Whether this attempt fails; counts it (called by :meth:`Faults.pick`)."""
         if self.operation is not None and self.operation != operation:
             return False
         if self.when is not None and not self.when(params):
@@ -349,6 +366,7 @@ class Faults:
 
     @property
     def active(self) -> bool:
+        """Whether any fault or rate limit is set."""
         return bool(self._faults) or bool(self._limits)
 
     def __iter__(self) -> Iterator[Fault]:

@@ -23,14 +23,23 @@ def _dt(ts: float) -> datetime:
 class Payment:
     """One payment to a worker: a reward (on approval) or a bonus."""
 
+    #: ``"reward"`` (paid when the assignment is approved) or ``"bonus"`` (SendBonus).
     kind: Literal["reward", "bonus"]
+    #: The worker paid.
     worker_id: str
+    #: The assignment the payment is for.
     assignment_id: str
+    #: That assignment's HIT.
     hit_id: str
+    #: What the worker received (the HIT's Reward, or the BonusAmount).
     amount: Decimal
+    #: MTurk's commission on it, charged to the requester on top of ``amount``.
     fee: Decimal
+    #: When it was paid, on the fake clock (UTC).
     time: datetime
+    #: The bonus's Reason (None for a reward).
     reason: str | None
+    #: ``"sandbox"`` or ``"production"`` (only production money moves a balance).
     environment: str
 
     def __str__(self) -> str:
@@ -50,12 +59,19 @@ class Notification:
     topic; ``delivery_error`` says why that failed (the MTurk call itself never fails for it).
     """
 
+    #: The notification's Transport: ``"SQS"``, ``"SNS"`` or ``"Email"``.
     transport: str
+    #: Its Destination: a queue URL, a topic ARN or an e-mail address.
     destination: str
+    #: The EventType of each event in ``message``, in order.
     event_types: tuple[str, ...]
+    #: The message MTurk sent, as a dict (see above).
     message: dict[str, Any]
+    #: When it was sent, on the fake clock (UTC).
     time: datetime
+    #: Whether it also reached a moto SQS queue or SNS topic.
     delivered: bool = field(default=False, compare=False)
+    #: Why that delivery failed, or None.
     delivery_error: str | None = field(default=None, compare=False)
 
     @property
@@ -79,10 +95,16 @@ class Notification:
 class Email:
     """One e-mail MTurk sent to a worker (NotifyWorkers, qualification grants and decisions)."""
 
+    #: The worker written to.
     worker_id: str
+    #: The e-mail's subject.
     subject: str
+    #: Its text.
     text: str
+    #: When it was sent, on the fake clock (UTC).
     time: datetime
+    #: What sent it: ``"NotifyWorkers"``, ``"QualificationGranted"``,
+    #: ``"QualificationRequestRejected"`` or ``"QualificationRevoked"``.
     kind: str
 
     def __str__(self) -> str:
@@ -95,8 +117,11 @@ class Ledgers:
     __slots__ = ("emails", "notifications", "payments")
 
     def __init__(self) -> None:
+        #: Every reward and bonus paid, in order.
         self.payments: list[Payment] = []
+        #: Every notification message sent, in order.
         self.notifications: list[Notification] = []
+        #: Every e-mail sent to a worker, in order.
         self.emails: list[Email] = []
 
     def record_payment(
@@ -111,6 +136,7 @@ class Ledgers:
         reason: str | None,
         environment: str,
     ) -> Payment:
+        """Record a payment (called by the service when it pays)."""
         p = Payment(
             kind, worker_id, assignment_id, hit_id, amount, fee, _dt(at), reason, environment
         )
@@ -120,17 +146,20 @@ class Ledgers:
     def record_notification(
         self, transport: str, destination: str, message: dict[str, Any], at: float
     ) -> Notification:
+        """Record a notification message sent (called by the service)."""
         types = tuple(e["EventType"] for e in message["Events"])
         n = Notification(transport, destination, types, message, _dt(at))
         self.notifications.append(n)
         return n
 
     def record_email(self, worker_id: str, subject: str, text: str, at: float, kind: str) -> Email:
+        """Record an e-mail sent to a worker (called by the service)."""
         e = Email(worker_id, subject, text, _dt(at), kind)
         self.emails.append(e)
         return e
 
     def payments_to(self, worker_id: str, kind: str | None = None) -> Iterator[Payment]:
+        """The payments to ``worker_id`` (of ``kind``, ``"reward"`` or ``"bonus"``, if given)."""
         return (
             p
             for p in self.payments
@@ -138,6 +167,7 @@ class Ledgers:
         )
 
     def describe_payments(self) -> str:
+        """Every payment, one a line (for failure messages)."""
         if not self.payments:
             return "no payments were made"
         lines = ["payments made:"]
@@ -203,11 +233,13 @@ class Ledgers:
             )
 
     def describe_notifications(self) -> str:
+        """Every notification, one a line (for failure messages)."""
         if not self.notifications:
             return "no notifications were sent"
         return "notifications sent:\n" + "\n".join(f"  {n}" for n in self.notifications)
 
     def describe_emails(self) -> str:
+        """Every e-mail, one a line with its text shortened (for failure messages)."""
         if not self.emails:
             return "no e-mails were sent"
         lines = ["e-mails sent:"]
@@ -281,14 +313,24 @@ class CallRecord:
     ``time`` (a UTC datetime) are derived.
     """
 
+    #: The API operation (``"CreateHIT"``); None when the request named none.
     operation: str | None
+    #: The parameters as sent (the request's JSON body, as a dict).
     params: dict[str, Any]
+    #: The HTTP status answered (200 for success); 0 for a connection-level fault.
     status: int
+    #: The error's name (``"RequestError"``, ``"ServiceFault"``, ``"ThrottlingException"``...,
+    #: or a connection-level fault's kind, ``"ReadTimeout"``), or None for success.
     error_code: str | None
+    #: The error's ``TurkErrorCode``, if it has one (``"AWS.MechanicalTurk.HITDoesNotExist"``).
     turk_error_code: str | None
+    #: botocore's ``amz-sdk-request`` header (``"attempt=2; max=3"``), or ``""``.
     sdk_request: str
+    #: When the attempt arrived, on the fake clock (epoch seconds).
     timestamp: float
+    #: ``"sandbox"`` or ``"production"`` (or another endpoint's world); None if not known.
     environment: str | None
+    #: The requester's access key id, from the request's signature.
     access_key: str | None
 
     @property

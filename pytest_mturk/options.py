@@ -51,6 +51,9 @@ class FakeOptions:
 
     @classmethod
     def from_kwargs(cls, **kwargs: Any) -> FakeOptions:
+        """The options given as keyword arguments, checked: an unknown name is a ``TypeError``
+        listing the known ones, a bad value a ``TypeError`` or ``ValueError`` saying why;
+        ``balance`` becomes a Decimal with two places."""
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(kwargs) - names)
         if unknown:

@@ -80,22 +80,27 @@ class Worker:
 
     @property
     def worker_id(self) -> str:
+        """The worker's id (``A`` and 12-13 capitals and digits, unless given)."""
         return self.profile.worker_id
 
     @property
     def name(self) -> str:
+        """The worker's name (Faker's, in the worker's locale)."""
         return self.profile.name
 
     @property
     def email(self) -> str:
+        """The worker's e-mail address (where NotifyWorkers and qualification mail go)."""
         return self.profile.email
 
     @property
     def country(self) -> str:
+        """The worker's country (ISO 3166-1 alpha-2), what ``Locale`` requirements test."""
         return self.profile.country
 
     @property
     def subdivision(self) -> str | None:
+        """The worker's subdivision (ISO 3166-2, e.g. ``"US-NY"``), or None."""
         return self.profile.subdivision
 
     def accept(self, hit_id: str) -> str:

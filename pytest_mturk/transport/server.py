@@ -230,7 +230,9 @@ class MTurkServer:
             raise ValueError(f"max_body must be a number of bytes above 0, got {max_body!r}")
         if not 0 <= port <= 65535:
             raise ValueError(f"port must be between 0 and 65535, got {port!r}")
+        #: What ``url`` stands for: ``"sandbox"`` (the default) or ``"production"``.
         self.environment = environment
+        #: What the server answers with (``fake.backend``; see :meth:`attach`).
         self.backend = backend
         self.verbose = verbose
         self.timeout = float(timeout)
@@ -243,14 +245,18 @@ class MTurkServer:
         self._stopped = False
         self._server = _Server((host, port), _family(host, port), self)
         bound_host, bound_port = self._server.server_address[:2]
+        #: The address it listens on (``"127.0.0.1"`` by default).
         self.host = str(bound_host)
+        #: The port it listens on (a free one when made with ``port=0``).
         self.port = int(bound_port)
         #: Whether the control API requires ``token`` (it does off the loopback interface).
         self.token: str | None = token
         if token is None and not _is_loopback(self.host):
             self.token = secrets.token_urlsafe(24)
         netloc = f"[{self.host}]" if ":" in self.host else self.host
+        #: ``http://HOST:PORT``: the root, which answers as ``environment``.
         self.base_url = f"http://{netloc}:{self.port}"
+        #: The endpoint URL to give a client (``endpoint_url=server.url``): the root.
         self.url = self.base_url
         hook.passthrough_hosts.add(f"{netloc}:{self.port}")
         self._site_dir: str | None = None
