@@ -14,7 +14,9 @@ module as in process. One server answers both environments, each at its own URL:
   whatever the root stands for.
 
 ``server.environ`` routes Python child processes here (see :mod:`pytest_mturk.transport.route`),
-and ``/_pytest_mturk/`` is the control API (see :mod:`pytest_mturk.transport.control`).
+``/_pytest_mturk/`` is the control API (see :mod:`pytest_mturk.transport.control`), and
+``/worker/`` and ``/requester/`` are web pages for a person in a browser, with the worker site's
+``/mturk/externalSubmit`` and HTMLQuestion content (see :mod:`pytest_mturk.transport.pages`).
 
 HTTP/1.1 is read by a small parser of its own (SDK requests are simple POSTs, and http.server's
 e-mail-based header parsing was most of the server's own cost), strict about framing: a request
@@ -192,7 +194,8 @@ class MTurkServer:
 
     ``url`` is its endpoint (the sandbox, unless made with ``environment="production"``),
     ``url_for(environment)`` each environment's own, ``environ`` the environment variables that
-    route a child process here, ``control_url`` the control API; ``stop()`` ends it.
+    route a child process here, ``control_url`` the control API, ``worker_url`` and
+    ``requester_url`` the web pages; ``stop()`` ends it.
 
     Made by ``fake.serve(...)`` (or the ``mturk_server`` fixture). Clients in this process that
     point at ``url`` really go over HTTP (the in-process hook lets them through), which is how
