@@ -263,3 +263,24 @@ class _Headers:
 
     def get(self, name: str, default: Any = None, /) -> Any:
         return self._h.get(name.lower(), default)
+
+
+class PageSet:
+    """What both page sets (``/worker/``, ``/requester/``) are made with: the actions they take,
+    the CSRF token maker, and the flash messages carried over a redirect."""
+
+    def __init__(
+        self,
+        actions: Actions,
+        csrf: Callable[[], str],
+        flash: Callable[[str, str], str],
+        take_flash: Callable[[str | None], tuple[str, str] | None],
+    ) -> None:
+        self.actions = actions
+        self.csrf = csrf
+        self.flash = flash
+        self.take_flash = take_flash
+
+    @property
+    def svc(self) -> Service:
+        return self.actions.service

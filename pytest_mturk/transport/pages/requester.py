@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -31,11 +30,9 @@ from pytest_mturk.service.model import (
     Assignment,
     World,
 )
-from pytest_mturk.service.state import Service
-from pytest_mturk.transport.pages.context import Actions, PageError, Request, Response
+from pytest_mturk.transport.pages.context import PageError, PageSet, Request, Response
 from pytest_mturk.transport.pages.forms import FormData, parse_form
 from pytest_mturk.transport.pages.layout import (
-    Flash,
     button_form,
     document,
     hidden,
@@ -61,24 +58,8 @@ def _world_params(world: World) -> dict[str, str]:
     return {"env": world.env.name, "key": world.access_key}
 
 
-class RequesterPages:
+class RequesterPages(PageSet):
     """The handlers of ``/requester/...``."""
-
-    def __init__(
-        self,
-        actions: Actions,
-        csrf: Callable[[], str],
-        flash: Callable[[str, str], str],
-        take_flash: Callable[[str | None], Flash | None],
-    ) -> None:
-        self.actions = actions
-        self.csrf = csrf
-        self.flash = flash
-        self.take_flash = take_flash
-
-    @property
-    def svc(self) -> Service:
-        return self.actions.service
 
     def handle(self, req: Request, sub: str) -> Response:
         """Answer ``/requester/<sub>``."""

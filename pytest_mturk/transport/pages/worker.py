@@ -9,7 +9,6 @@ tests; read the bonuses and e-mails received.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus
 
@@ -31,18 +30,16 @@ from pytest_mturk.service.requirements import (
     NUMBER_HITS_APPROVED,
     PERCENT_APPROVED,
 )
-from pytest_mturk.service.state import Service
 from pytest_mturk.service.worker_site import (
     CONTENT_URL,
     PRODUCTION_SITE,
     SANDBOX_SITE,
     open_url,
 )
-from pytest_mturk.transport.pages.context import Actions, PageError, Request, Response
+from pytest_mturk.transport.pages.context import PageError, PageSet, Request, Response
 from pytest_mturk.transport.pages.eligibility import refusal
 from pytest_mturk.transport.pages.forms import FormData, parse_form
 from pytest_mturk.transport.pages.layout import (
-    Flash,
     button_form,
     document,
     hidden,
@@ -105,24 +102,8 @@ def _show_value(held: Any) -> str:
     return str(held)
 
 
-class WorkerPages:
+class WorkerPages(PageSet):
     """The handlers of ``/worker/...``."""
-
-    def __init__(
-        self,
-        actions: Actions,
-        csrf: Callable[[], str],
-        flash: Callable[[str, str], str],
-        take_flash: Callable[[str | None], Flash | None],
-    ) -> None:
-        self.actions = actions
-        self.csrf = csrf
-        self.flash = flash
-        self.take_flash = take_flash
-
-    @property
-    def svc(self) -> Service:
-        return self.actions.service
 
     # ------------------------------------------------------------------ routing
 
