@@ -8,6 +8,8 @@ higher layer.
 from __future__ import annotations
 
 import ast
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -158,3 +160,66 @@ def test_the_checker_sees_an_upward_import(tmp_path: Path, text: str) -> None:
 
 def test_the_checker_finds_a_circle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# ----------------------------------------------------------------------------- private members
+
+ROOT = PACKAGE.parent
+#: MTurkFake's private attributes (its own; nothing outside fake.py may read them).
+FAKE_PRIVATE = ("_service", "_backend", "_started", "_autopilots", "_env_patch")
+
+
+def _private_fake_reads(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        f"{path.relative_to(ROOT)}:{node.lineno} .{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr in FAKE_PRIVATE
+        # An object's own attribute of the same name (a Worker's _service) is its own business.
+        and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+    ]
+
+
+def test_nothing_outside_fake_py_reads_the_fakes_private_members() -> None:
+    files = [
+        p
+        for folder in ("pytest_mturk", "tests", "benchmarks", "example_project")
+        for p in (ROOT / folder).rglob("*.py")
+        if p != PACKAGE / "fake.py" and ".venv" not in p.parts
+    ]
+    reads = [read for p in files for read in _private_fake_reads(p)]
+    assert reads == []
+
+
+# ----------------------------------------------------------------------------- dependencies
+
+#: Imported only where their package is optional: deferred, and needed only once the user's
+#: own code uses them (requests for the HTTP edges, moto for notification delivery,
+#: aiobotocore for async clients).
+OPTIONAL = {"requests", "urllib3", "moto", "aiobotocore"}
+
+
+def _third_party_imports() -> set[str]:
+    found: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+    return {name for name in found if name not in sys.stdlib_module_names} - {"pytest_mturk"}
+
+
+def _declared() -> set[str]:
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    block = text.split("dependencies = [", 1)[1].split("]", 1)[0]
+    names = re.findall(r'^\s*"([A-Za-z0-9_.-]+)', block, re.MULTILINE)
+    return {name.lower().replace("-", "_") for name in names}
+
+
+def test_declared_dependencies_match_what_the_package_imports() -> None:
+    imported = _third_party_imports()
+    declared = _declared()
+    assert imported - OPTIONAL - declared == set(), "imported but not declared"
+    assert declared - imported == set(), "declared but never imported"

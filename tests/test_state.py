@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import boto3
 import pytest
 
 from pytest_mturk import MTurkFake, persist
@@ -286,3 +287,33 @@ def test_invariants_hold_through_a_busy_production_day(prod_client: Any) -> None
         fake.clock.advance(hours=2)
         fake.check_invariants()
         assert Decimal(prod_client.get_account_balance()["AvailableBalance"]) < Decimal("500.00")
+
+
+def test_reset_and_restore_keep_the_service_in_place(fake: MTurkFake, client: Any) -> None:
+    """Whoever holds the service (workers, autopilot, a server) stays valid across both."""
+    service = fake.service
+    alice = fake.workers.create()
+    server = fake.serve()
+    try:
+        hit_id = client.create_hit(**hit_args(MaxAssignments=2))["HIT"]["HITId"]
+        snap = fake.snapshot()
+        alice.do(hit_id, {"answer": "before"})
+        fake.restore(snap)
+        assert fake.service is service
+        assert client.list_assignments_for_hit(HITId=hit_id)["NumResults"] == 0
+        alice.do(hit_id, {"answer": "after restore"})  # the same Worker object still works
+        assert client.list_assignments_for_hit(HITId=hit_id)["NumResults"] == 1
+        fake.reset()
+        assert fake.service is service
+        assert fake.calls == [] and fake.payments == []
+        remote = boto3.session.Session(
+            aws_access_key_id="AKIAPYTESTMTURKTEST1", aws_secret_access_key="s"
+        ).client("mturk", region_name="us-east-1", endpoint_url=server.url)
+        # The running server answers from the reset state.
+        assert remote.list_hits()["NumResults"] == 0
+        bob = fake.workers.create()
+        new_hit = remote.create_hit(**hit_args())["HIT"]["HITId"]
+        bob.do(new_hit, {"answer": "after reset"})
+        assert client.list_assignments_for_hit(HITId=new_hit)["NumResults"] == 1
+    finally:
+        server.stop()
