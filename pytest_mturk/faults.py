@@ -158,7 +158,7 @@ class Fault:
 
     #: The API operation name it applies to; None for every operation.
     operation: str | None
-    #: The fault kind (one of :data:`FAULT_KINDS`).
+    #: The fault kind (``"ServiceFault"``, ``"ReadTimeout"``...).
     error: str
     #: The TurkErrorCode answered (``ServiceFault``, ``RequestError``,
     #: ``ParameterValidationError``).
@@ -280,20 +280,34 @@ class Faults:
     ) -> Fault:
         """Inject the fault kind ``error`` into ``operation``; returns the :class:`Fault`.
 
-        ``operation``: an API name ("CreateHIT") or its boto3 method name ("create_hit"); None
-        for every operation. ``error`` (the fault kind): "ServiceFault" (HTTP 500, or
-        ``status``), "ThrottlingException", "RequestError" (with ``code``, a TurkErrorCode),
-        "ParameterValidationError", "ValidationException", "Custom" (any other AWS error name,
-        given as ``type_name``, with ``status``, default 400), or a connection-level failure:
-        "ConnectionRefused" / "ConnectionError" (nothing applied), "ReadTimeout" /
-        "ConnectionClosed" (applied, the answer lost). An unknown operation or kind is a
-        ``ValueError`` naming the valid ones.
+        Faults apply per HTTP attempt, so each of botocore's retries meets the next one. An
+        unknown operation or kind, or an argument that does not go with the kind, is a
+        ``ValueError`` at once, naming the valid choices.
 
-        ``times`` attempts fault (None: every one) after ``after`` matching attempts pass;
-        ``when(params)`` narrows which calls match; ``applied`` overrides whether the operation
-        is applied before the failure. ``required`` (default True): under pytest a fault that
-        never fired fails the test at teardown, and so does leaving ``with MTurkFake()`` /
-        ``mock_mturk()`` without an exception; ``required=False`` for a fault that may not fire.
+        :param operation: an API name (``"CreateHIT"``) or its boto3 method name
+            (``"create_hit"``); None for every operation.
+        :param error: the fault kind: ``"ServiceFault"`` (HTTP 500, or ``status``),
+            ``"ThrottlingException"``, ``"RequestError"`` (with ``code``, a TurkErrorCode),
+            ``"ParameterValidationError"``, ``"ValidationException"``, ``"Custom"`` (any other
+            AWS error name, given as ``type_name``), or a connection-level failure:
+            ``"ConnectionRefused"`` / ``"ConnectionError"`` (nothing applied), ``"ReadTimeout"``
+            / ``"ConnectionClosed"`` (applied, the answer lost).
+        :param type_name: the AWS error name a ``"Custom"`` fault answers with
+            (``"AccessDeniedException"``); only with ``"Custom"``.
+        :param code: the TurkErrorCode of a ``"ServiceFault"``, ``"RequestError"`` or
+            ``"ParameterValidationError"`` (``"AWS.MechanicalTurk.HITDoesNotExist"``).
+        :param message: the error message (default: the kind's usual one); HTTP kinds only.
+        :param status: the HTTP status, 400-599 (default: the kind's usual one, 400 for
+            ``"Custom"``); HTTP kinds only.
+        :param times: how many attempts fail (None: every matching attempt).
+        :param after: how many matching attempts pass before the first failure.
+        :param when: ``when(params)`` narrows which calls match (``params``: the call's
+            parameters, a dict).
+        :param applied: whether the operation is applied before the failure (default: True for
+            ``"ReadTimeout"`` and ``"ConnectionClosed"``, else False).
+        :param required: under pytest a fault that never fired fails the test at teardown, and
+            so does leaving ``with MTurkFake()`` / ``mock_mturk()`` without an exception;
+            ``required=False`` for a fault that may rightly not fire.
         """
         if operation is not None:
             operation = operation_name(operation)
