@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from pytest_mturk.ledgers import Payment as Payment
     from pytest_mturk.options import FakeOptions as FakeOptions
     from pytest_mturk.persist import Snapshot as Snapshot
+    from pytest_mturk.service.model import WorkerProfile as WorkerProfile
     from pytest_mturk.transport.hook import patch_client as patch_client
     from pytest_mturk.transport.server import MTurkServer as MTurkServer
     from pytest_mturk.workers import Worker as Worker

@@ -187,8 +187,9 @@ def _serve(args: argparse.Namespace) -> int:
         where = f"{args.host}:{args.port}"
         reason = exc.strerror or str(exc)
         raise _Fail(f"cannot listen on {where}: {reason}") from None
-    _announce(server, args)
+    # The handler is in place before the URLs are printed: whoever reads them may stop us at once.
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    _announce(server, args)
     try:
         server.serve_forever()
     finally:

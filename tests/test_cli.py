@@ -147,3 +147,21 @@ def test_the_console_script_is_installed() -> None:
         [script, "serve", "--port", "-5"], capture_output=True, text=True, timeout=60
     )
     assert "invalid port '-5'" in one_line_error(result)
+
+
+def test_sigterm_right_after_the_urls_stops_cleanly() -> None:
+    """The SIGTERM handler is installed before the URLs are printed: a supervisor that stops the
+    server as soon as it has read them gets a clean exit (it used to be killed, exit -15)."""
+    import signal
+
+    for _ in range(5):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pytest_mturk.cli", "serve"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0, proc.stderr.read() if proc.stderr else ""

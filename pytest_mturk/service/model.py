@@ -214,19 +214,33 @@ class UploadGrant:
 
 @dataclass(slots=True, eq=False)
 class WorkerProfile:
-    """A simulated worker as the service sees it (the public handle is ``pytest_mturk.Worker``)."""
+    """A simulated worker's profile (``worker.profile``; the handle is ``pytest_mturk.Worker``).
 
+    The system qualifications read it: Worker_Locale (``country``, ``subdivision``),
+    Worker_Adult (``adult``), Masters (``masters``), and with the work done in the fake,
+    NumberHITsApproved and PercentAssignmentsApproved (``prior_*``)."""
+
+    #: The worker id (``^A[A-Z0-9]+$``).
     worker_id: str
+    #: The Faker-made (or given) name.
     name: str
+    #: The e-mail address NotifyWorkers and qualification e-mails go to.
     email: str
+    #: The Faker locale the profile was made in (e.g. ``de_DE``).
     locale: str
+    #: ISO 3166-1 country code (Worker_Locale).
     country: str
+    #: ISO 3166-2 subdivision (e.g. ``US-NY``), or None.
     subdivision: str | None
+    #: Whether the worker agreed to see adult content (Worker_Adult).
     adult: bool
-    # Work done before the test began (feeds the system qualifications).
+    #: Assignments submitted before the test began.
     prior_submitted: int = 0
+    #: Assignments approved before the test began.
     prior_approved: int = 0
+    #: Assignments rejected before the test began.
     prior_rejected: int = 0
+    #: Whether the worker holds the Masters qualification.
     masters: bool = False
 
 
