@@ -184,17 +184,42 @@ def parse_body(body: bytes | str | None) -> dict[str, Any]:
     """
     if not body:
         return {}
+    too_deep = SerializationException(
+        "The document is nested too deeply to be read as the operation's input."
+    )
     try:
         params = json.loads(body, parse_constant=_non_standard)
-    except RecursionError as exc:
-        raise SerializationException(
-            "The document is nested too deeply to be read as the operation's input."
-        ) from exc
+    except RecursionError:
+        raise too_deep from None
     except ValueError as exc:  # malformed JSON, undecodable bytes, too many digits
         raise SerializationException("Start of structure or map found where not expected.") from exc
     if not isinstance(params, dict):
         raise SerializationException("Start of structure or map found where not expected.")
+    # How deep the parser goes depends on the Python version (3.12+ follows thousands of
+    # levels); MTurk's deepest input is 6 levels, so anything past MAX_DEPTH is refused the same
+    # way everywhere. Counting brackets (in C) first keeps ordinary requests free of the walk.
+    raw = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _deeper_than(params, MAX_DEPTH):
+        raise too_deep
     return params
+
+
+#: The deepest nesting of objects and lists a request may have (MTurk's inputs need 6).
+MAX_DEPTH = 32
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests objects and lists more than ``limit`` levels (no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+    return False
 
 
 def handle(

@@ -392,12 +392,25 @@ def test_timestamps_outside_the_calendar(fake: MTurkFake, checked: Any) -> None:
 # ----------------------------------------------------------------------------- nesting
 
 
-@pytest.mark.parametrize("depth", [5_000, 100_000])
+@pytest.mark.parametrize("depth", [33, 5_000, 100_000])
 def test_deeply_nested_json_is_a_serialization_error(fake: MTurkFake, depth: int) -> None:
     """Regression: a RecursionError in the parser became a ServiceFault."""
     for nested in ("[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth):
         answer = refused_raw(fake, "CreateHIT", '{"Question": ' + nested + "}", SE)
         assert "nested too deeply" in answer["message"]
+
+
+def test_nesting_as_deep_as_mturk_inputs_go_is_read(fake: MTurkFake, checked: Any) -> None:
+    """A HITReviewPolicy's MapEntries values are MTurk's deepest input (6 levels): accepted,
+    and so is anything up to the limit of 32."""
+    policy = {
+        "PolicyName": "SimplePlurality/2011-09-01",
+        "Parameters": [
+            {"Key": "QuestionIds", "Values": ["q"]},
+            {"Key": "QuestionAgreementThreshold", "Values": ["50"]},
+        ],
+    }
+    checked.create_hit(**hit_args(HITReviewPolicy=policy))
 
 
 def test_members_the_model_does_not_have_are_not_kept(fake: MTurkFake, checked: Any) -> None:
