@@ -312,9 +312,7 @@ def import_cost(sizes: Sizes) -> Section:
             )
         )
     if sizes.pytest_extra:
-        section.text.append(
-            "Quick mode: inner pytest runs use `" + " ".join(sizes.pytest_extra) + "`."
-        )
+        section.text.append("Inner pytest runs use `" + " ".join(sizes.pytest_extra) + "`.")
     return section
 
 

@@ -118,7 +118,11 @@ def _write_atomically(path: str, data: bytes) -> None:
 
 
 def _dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
+
+
+# Built once: json.dumps with options builds an encoder per call, and the journal writes per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 class DurableState:

@@ -184,13 +184,17 @@ def parse_body(body: bytes | str | None) -> dict[str, Any]:
     """
     if not body:
         return {}
-    too_deep = SerializationException(
-        "The document is nested too deeply to be read as the operation's input."
-    )
     try:
-        params = json.loads(body, parse_constant=_non_standard)
+        # One decoder for every request: json.loads(..., parse_constant=...) would build a new
+        # decoder and scanner per call, a cost every operation paid.
+        text = (
+            body
+            if isinstance(body, str)
+            else body.decode(json.detect_encoding(body), "surrogatepass")
+        )
+        params = _DECODER.decode(text)
     except RecursionError:
-        raise too_deep from None
+        raise _too_deep() from None
     except ValueError as exc:  # malformed JSON, undecodable bytes, too many digits
         raise SerializationException("Start of structure or map found where not expected.") from exc
     if not isinstance(params, dict):
@@ -200,8 +204,17 @@ def parse_body(body: bytes | str | None) -> dict[str, Any]:
     # way everywhere. Counting brackets (in C) first keeps ordinary requests free of the walk.
     raw = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
     if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _deeper_than(params, MAX_DEPTH):
-        raise too_deep
+        raise _too_deep()
     return params
+
+
+_DECODER = json.JSONDecoder(parse_constant=_non_standard)
+
+
+def _too_deep() -> SerializationException:
+    return SerializationException(
+        "The document is nested too deeply to be read as the operation's input."
+    )
 
 
 #: The deepest nesting of objects and lists a request may have (MTurk's inputs need 6).

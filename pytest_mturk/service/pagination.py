@@ -16,6 +16,8 @@ from typing import Any, Generic, TypeVar
 
 from pytest_mturk.service.errors import InvalidNextToken
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -130,5 +132,5 @@ def page_json(
     """``page_of``, with items already encoded (see ``render.hit_json``): the response body."""
     pieces, taken = _take(items, params, render_json)
     # Compact JSON, as every response body (``render.encode``, which sits above this module).
-    head = json.dumps(_meta(taken, scope, nonce), separators=(",", ":"))[:-1].encode()
+    head = _COMPACT.encode(_meta(taken, scope, nonce))[:-1].encode()
     return b"".join((head, b',"', key.encode(), b'":[', b",".join(pieces), b"]}"))

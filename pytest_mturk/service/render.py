@@ -19,7 +19,11 @@ from pytest_mturk.service.model import (
 def encode(data: Any) -> bytes:
     """A response body: compact JSON (no space after ``:`` or ``,``), as AWS sends it. The real
     2019 sandbox capture of CreateHITType is 46 bytes for one id (``tests/data/recorded``)."""
-    return json.dumps(data, separators=(",", ":")).encode()
+    return _COMPACT.encode(data).encode()
+
+
+# One encoder for every response: json.dumps(..., separators=...) builds a new one per call.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
 def ts(value: float) -> int | float:
