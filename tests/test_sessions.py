@@ -135,11 +135,31 @@ def test_handlers_added_to_botocores_builtins_later_reach_new_sessions(
     assert seen == ["called"]
 
 
+def _default_session() -> Any:
+    return boto3.DEFAULT_SESSION
+
+
 def test_the_default_session_is_a_new_session_for_every_fake() -> None:
     with mock_mturk():
-        first = boto3.DEFAULT_SESSION
-        first_events = first.events if first is not None else None
+        assert _default_session() is None  # made when boto3 first needs it, not before
+        boto3.client("mturk", region_name="us-east-1")
+        first = _default_session()
+        assert first is not None
+    assert _default_session() is None
     with mock_mturk():
-        second = boto3.DEFAULT_SESSION
+        boto3.client("mturk", region_name="us-east-1")
+        second = _default_session()
         assert second is not None and second is not first
-        assert second.events is not first_events
+        assert second.events is not first.events
+    # With no fake on, boto3 makes its default sessions itself again.
+    assert not hasattr(boto3.setup_default_session, "__wrapped__")
+
+
+def test_a_default_session_set_up_with_arguments_is_boto3s_own() -> None:
+    with mock_mturk() as fake:
+        boto3.setup_default_session(region_name="eu-west-1")
+        session = boto3.DEFAULT_SESSION
+        assert session is not None and session.region_name == "eu-west-1"
+        boto3.client("mturk", region_name="us-east-1").get_account_balance()
+        assert boto3.DEFAULT_SESSION is session
+    assert len(fake.calls) == 1

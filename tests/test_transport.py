@@ -351,6 +351,8 @@ def test_boto3_default_session_is_renewed_on_activation_and_dropped_on_stop() ->
     boto3.setup_default_session(region_name="eu-west-1")
     before = _default_session()
     with mock_mturk() as fake:
+        assert _default_session() is None  # dropped; the next one is made when boto3 needs it
+        boto3.client("mturk").get_account_balance()
         fresh = _default_session()
         assert fresh is not None and fresh is not before  # made after the fake's environment
         assert fresh.region_name == "us-east-1"

@@ -86,10 +86,13 @@ class EnvironmentPatch:
 
 
 def reset_boto3_default_session() -> None:
-    """Drop boto3's default session so the next ``boto3.client`` resolves credentials afresh."""
+    """Drop boto3's default session so the next ``boto3.client`` resolves credentials afresh;
+    once no fake is on, boto3 makes its default sessions itself again."""
     boto3 = sys.modules.get("boto3")
     if boto3 is not None:
         setattr(boto3, "DEFAULT_SESSION", None)  # noqa: B010 (a module found at run time)
+        if not shared_models.in_use:
+            _put_back_setup_default_session()
 
 
 class _SessionTemplate:
@@ -128,16 +131,44 @@ _template = _SessionTemplate()
 
 
 def fresh_boto3_default_session() -> None:
-    """Give boto3 a new default session (when boto3 is imported), built from the template.
+    """Drop boto3's default session; the one boto3 makes next comes from the template.
 
     What the next ``boto3.client(...)`` uses is a session made after the fake's environment was
-    applied, exactly as if boto3 had made it then; only cheaper.
+    applied, exactly as if boto3 had made it then; only cheaper. It is made when boto3 asks for
+    it (``boto3.setup_default_session()`` with no arguments, which boto3 calls for the first
+    ``boto3.client`` or ``boto3.resource``), so a test that never uses boto3's default session
+    does not pay for one. A ``boto3.setup_default_session(...)`` with arguments is boto3's own.
     """
     boto3 = sys.modules.get("boto3")
     if boto3 is None:
         return  # boto3 makes its default session on first use, with the shared models
-    session = boto3.session.Session(botocore_session=_template.new_session())
-    setattr(boto3, "DEFAULT_SESSION", session)  # noqa: B010 (a module found at run time)
+    setattr(boto3, "DEFAULT_SESSION", None)  # noqa: B010 (a module found at run time)
+    current = boto3.setup_default_session
+    if getattr(current, "__wrapped__", None) is not None and current.__name__ == _LAZY:
+        return
+    original = current
+
+    def setup_default_session(**kwargs: Any) -> None:
+        if kwargs or not shared_models.in_use:
+            original(**kwargs)
+            return
+        session = boto3.session.Session(botocore_session=_template.new_session())
+        setattr(boto3, "DEFAULT_SESSION", session)  # noqa: B010
+
+    setup_default_session.__name__ = _LAZY
+    setup_default_session.__wrapped__ = original  # type: ignore[attr-defined]
+    setup_default_session.__doc__ = original.__doc__
+    setattr(boto3, "setup_default_session", setup_default_session)  # noqa: B010
+
+
+_LAZY = "setup_default_session_from_template"
+
+
+def _put_back_setup_default_session() -> None:
+    boto3 = sys.modules.get("boto3")
+    current = getattr(boto3, "setup_default_session", None)
+    if current is not None and current.__name__ == _LAZY:
+        boto3.setup_default_session = current.__wrapped__  # type: ignore[union-attr]
 
 
 class SharedModels:
@@ -172,29 +203,31 @@ class SharedModels:
         if data_path == shared_path:
             session.register_component("data_loader", loader)
 
+    @property
+    def in_use(self) -> bool:
+        """Whether a fake is on (one that has acquired the shared models and not released)."""
+        return self._users > 0
+
     def acquire(self) -> None:
         """A fake started: new sessions share the models (botocore must be importable)."""
         import botocore  # deferred: only when a fake starts, never at import time
 
-        if not hasattr(botocore, "register_initializer"):
-            return  # botocore older than 1.20.95: every session loads its own models
         with self._lock:
             self._users += 1
             first = self._users == 1
-        if first:
+        # botocore older than 1.20.95 has no initializers: every session loads its own models.
+        if first and hasattr(botocore, "register_initializer"):
             botocore.register_initializer(self._initialize)
 
     def release(self) -> None:
         """A fake stopped: when none is left, sessions load their own models again."""
         import botocore
 
-        if not hasattr(botocore, "register_initializer"):
-            return
         with self._lock:
             self._users = max(0, self._users - 1)
             last = self._users == 0
             loader = self._loader
-        if last:
+        if last and hasattr(botocore, "register_initializer"):
             botocore.unregister_initializer(self._initialize)
             if loader is not None:
                 paths = loader.search_paths
