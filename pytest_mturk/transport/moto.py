@@ -9,8 +9,6 @@ import sys
 import threading
 from typing import Any
 
-import botocore.session
-
 from pytest_mturk.ledgers import Ledgers, Notification
 from pytest_mturk.service import Service
 from pytest_mturk.service.notifications import destination_region
@@ -44,6 +42,10 @@ def _aws_client(service: str, region: str) -> Any:
         client = _clients.get((service, region))
         if client is None:
             if _botocore_session is None:
+                # Deferred: botocore.session costs ~150 ms to import, which a suite run under
+                # --mturk-fake would pay at its first test even when no test uses moto.
+                import botocore.session
+
                 _botocore_session = botocore.session.get_session()
             client = _botocore_session.create_client(
                 service,
