@@ -28,10 +28,8 @@ from __future__ import annotations
 import base64
 import copy
 import heapq
-import itertools
 import operator
 import random
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import datetime
@@ -43,6 +41,7 @@ from pytest_mturk.questions import answer_key as _answer_key
 from pytest_mturk.questions import parse as _parse
 from pytest_mturk.service import Service
 from pytest_mturk.service import model as _model
+from pytest_mturk.service.model import Counter
 from pytest_mturk.service.pagination import SeqIndex
 
 __all__ = [
@@ -174,7 +173,6 @@ def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
 
 
 _GETTERS = {cls: _getter(names) for cls, names in _FIELDS.items()}
-_COUNT = re.compile(r"count\((-?\d+)\)")
 #: Strings at least this long are written once, in the ``strings`` table.
 _LONG = 48
 #: Values written as they are (str too, when short).
@@ -265,10 +263,8 @@ class _Encoder:
             return {tag: sorted((self.enc(x) for x in v), key=repr)}
         if isinstance(v, random.Random):
             return {"$rng": self.enc(v.getstate())}
-        if t is itertools.count:
-            match = _COUNT.fullmatch(repr(v))
-            assert match is not None
-            return {"$count": int(match.group(1))}
+        if t is Counter:
+            return {"$count": v.value}
         if isinstance(v, list):  # a list subclass (the call log)
             return [self.enc(x) for x in v]
         rule = _RULE_NAMES.get(v) if callable(v) else None
@@ -487,7 +483,7 @@ class _Decoder:
         if tag == "$count":
             if type(x) is not int:
                 raise _Bad(f"a counter is an integer, got {x!r:.80}")
-            return itertools.count(x)
+            return Counter(x)
         if tag == "$index":
             rule = _INDEX_RULES.get(x) if type(x) is str else None
             if rule is None:

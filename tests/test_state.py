@@ -317,3 +317,22 @@ def test_reset_and_restore_keep_the_service_in_place(fake: MTurkFake, client: An
         assert client.list_assignments_for_hit(HITId=new_hit)["NumResults"] == 1
     finally:
         server.stop()
+
+
+def test_the_state_holds_nothing_python_3_14_cannot_copy() -> None:
+    # Python 3.14 drops copy and pickle support from itertools objects (3.13 warns), and
+    # snapshots deep-copy every state attribute of the service.
+    import itertools
+
+    fake = MTurkFake(seed=5)
+    svc = fake.service
+    itertools_types = tuple(
+        t for t in vars(itertools).values() if isinstance(t, type) and t.__module__ == "itertools"
+    )
+    held = {name: type(value).__name__ for name, value in vars(svc).items()}
+    assert not [name for name, value in vars(svc).items() if isinstance(value, itertools_types)], (
+        held
+    )
+    with fake:
+        snapshot = fake.snapshot()
+        fake.restore(snapshot)

@@ -45,6 +45,30 @@ FAILED = "Failed"
 SANDBOX_BALANCE = Decimal("10000.00")
 
 
+class Counter:
+    """``next(counter)`` gives 1, 2, 3, ...: a sequence number the service draws.
+
+    Not ``itertools.count``: Python 3.14 stops copying and pickling those, and snapshots
+    deep-copy the service (Python 3.13 already warns, DeprecationWarning)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, start: int = 1) -> None:
+        #: The number the next ``next()`` gives.
+        self.value = start
+
+    def __iter__(self) -> Counter:
+        return self
+
+    def __next__(self) -> int:
+        value = self.value
+        self.value = value + 1
+        return value
+
+    def __repr__(self) -> str:
+        return f"Counter({self.value})"
+
+
 @dataclass(slots=True, eq=False)
 class NotificationSpec:
     destination: str

@@ -8,7 +8,6 @@ one lock; before each operation whatever fell due is applied in time order.
 from __future__ import annotations
 
 import heapq
-import itertools
 import random
 import threading
 import time
@@ -40,6 +39,7 @@ from pytest_mturk.service.model import (
     SUBMITTED,
     UNASSIGNABLE,
     Assignment,
+    Counter,
     Environment,
     UploadGrant,
     WorkerProfile,
@@ -146,8 +146,8 @@ class Service:
             # worker -> [submitted, approved, rejected]
             self.worker_history: dict[str, list[int]] = {}
             self._heap: list[tuple[float, int, int, Any]] = []
-            self._seq = itertools.count(1)
-            self._nonce = itertools.count(1)  # page-token nonces: bookkeeping, not state
+            self._seq = Counter(1)
+            self._nonce = Counter(1)  # page-token nonces: bookkeeping, not state
             self.layouts: dict[str, str] = {}
             # GetFileUploadURL's URLs, by signature (X-Amz-Signature).
             self.upload_grants: dict[str, UploadGrant] = {}
