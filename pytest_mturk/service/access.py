@@ -138,9 +138,11 @@ def meets(requirement: Mapping[str, Any], held: Value) -> bool:
     return False
 
 
-def _show_held(held: Value) -> str:
+def show_held(held: Value, absent: str = "none (the worker does not have it)") -> str:
+    """A worker's value of a qualification as text (``absent`` when the worker has none): an
+    integer, or a locale as ``US`` or ``US-NY``."""
     if held is None:
-        return "none (the worker does not have it)"
+        return absent
     if isinstance(held, tuple):
         return held[0] if held[1] is None else f"{held[0]}-{held[1]}"
     return str(held)
@@ -182,7 +184,7 @@ def requirement_refusal(svc: Service, hit: HIT, worker_id: str, action: str) -> 
             f"Worker {worker_id} does not meet the QualificationRequirement of HIT {hit.id} on "
             f"{type_id} ({name}): {requirement['Comparator']}{' ' + values if values else ''}, "
             f"ActionsGuarded {requirement['ActionsGuarded']}; the worker's value: "
-            f"{_show_held(held)}."
+            f"{show_held(held)}."
         )
     return None
 

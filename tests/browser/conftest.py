@@ -146,6 +146,20 @@ if (id === "ASSIGNMENT_ID_NOT_AVAILABLE") {
 </script></body></html>"""
 
 
+class PageHandler(BaseHTTPRequestHandler):
+    """A handler for the tests' own little web sites: answers with HTML, logs nothing."""
+
+    def send_html(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
 class TaskSite:
     """An HTTPS server of the requester's own (an ExternalQuestion's ExternalURL): it serves
     TASK_PAGE and remembers the query of every page loaded."""
@@ -154,22 +168,14 @@ class TaskSite:
         self.queries: list[str] = []
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(PageHandler):
             def do_GET(self) -> None:
                 path, _, query = self.path.partition("?")
                 if path != "/task":
                     self.send_error(404)
                     return
                 site.queries.append(query)
-                body = TASK_PAGE.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
+                self.send_html(TASK_PAGE.encode())
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 
 from pytest_mturk import MTurkFake
 from pytest_mturk.transport.server import MTurkServer
-from tests.browser.conftest import KEY
+from tests.browser.conftest import KEY, PageHandler
 from tests.browser.test_journeys import create_worker, find_and_accept
 from tests.conftest import hit_args
 
@@ -75,16 +75,9 @@ class _Attacker:
     def __init__(self, page_html: str) -> None:
         body = page_html.encode()
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(PageHandler):
             def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
+                self.send_html(body)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         # localhost, not 127.0.0.1: another origin than the server's pages.

@@ -29,6 +29,7 @@ from pytest_mturk.faults import TransportFault
 from pytest_mturk.protocol import Backend
 from pytest_mturk.service import qualification_requests, worker_actions
 from pytest_mturk.service.state import Service
+from pytest_mturk.transport.http11 import LowerHeaders
 
 __all__ = ["Actions", "PageError", "Request", "Response", "ServerView"]
 
@@ -234,7 +235,7 @@ class Actions:
         try:
             status, payload, _, _ = server.answer(
                 server.backend,
-                _Headers(headers),
+                LowerHeaders(headers),
                 json.dumps(dict(params)).encode(),
                 host_of(env_name),
             )
@@ -251,18 +252,6 @@ class Actions:
             raise PageError(status, f"{operation} failed: {detail}: {message}")
         result: dict[str, Any] = body
         return result
-
-
-class _Headers:
-    """Lower-case headers, looked up case-insensitively (as protocol.handle reads them)."""
-
-    __slots__ = ("_h",)
-
-    def __init__(self, headers: dict[str, str]) -> None:
-        self._h = headers
-
-    def get(self, name: str, default: Any = None, /) -> Any:
-        return self._h.get(name.lower(), default)
 
 
 class PageSet:

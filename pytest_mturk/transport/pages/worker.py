@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote_plus
 
 from pytest_mturk.questions import parse_answers_xml, parse_qualification_test
-from pytest_mturk.service.access import held_value, meets
+from pytest_mturk.service.access import held_value, meets, show_held
 from pytest_mturk.service.model import (
     ACCEPTED,
     ACTIVE,
@@ -95,11 +95,7 @@ def _kind(hit: HIT) -> str:
 
 
 def _show_value(held: Any) -> str:
-    if held is None:
-        return "not held"
-    if isinstance(held, tuple):
-        return held[0] if held[1] is None else f"{held[0]}-{held[1]}"
-    return str(held)
+    return show_held(held, absent="not held")
 
 
 class WorkerPages(PageSet):
