@@ -202,8 +202,7 @@ def parse_body(body: bytes | str | None) -> dict[str, Any]:
     # How deep the parser goes depends on the Python version (3.12+ follows thousands of
     # levels); MTurk's deepest input is 6 levels, so anything past MAX_DEPTH is refused the same
     # way everywhere. Counting brackets (in C) first keeps ordinary requests free of the walk.
-    raw = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
-    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _deeper_than(params, MAX_DEPTH):
+    if text.count("[") + text.count("{") > MAX_DEPTH and _deeper_than(params, MAX_DEPTH):
         raise _too_deep()
     return params
 

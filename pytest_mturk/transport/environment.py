@@ -144,8 +144,8 @@ def fresh_boto3_default_session() -> None:
         return  # boto3 makes its default session on first use, with the shared models
     setattr(boto3, "DEFAULT_SESSION", None)  # noqa: B010 (a module found at run time)
     current = boto3.setup_default_session
-    if getattr(current, "__wrapped__", None) is not None and current.__name__ == _LAZY:
-        return
+    if current.__name__ == _LAZY:
+        return  # already boto3's way to the template
     original = current
 
     def setup_default_session(**kwargs: Any) -> None:
